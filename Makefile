@@ -1,0 +1,47 @@
+# One-command set-up: every target creates .venv on first use and re-installs only when
+# requirements.txt or pyproject.toml changed (the stamp file is older than either).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+COURSE ?= .
+ASSIGNMENT ?=
+
+.PHONY: setup book test lab bench browser clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@echo "Installing the course environment into $(VENV) (first time: about 2 minutes)..."
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+	@$(PY) tools/lab_settings.py
+	@touch $(STAMP)
+
+# Debian's chromium drives the browser tests; install it when we can (root with apt), else say so.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "!!! WARNING: chromium is not installed and cannot be installed here (need root + apt-get)."; \
+		echo "!!! The browser tests of the website will be SKIPPED. Install Debian's chromium to run them."; \
+	fi
+
+book: setup
+	@$(PY) tools/invalidate_cache.py
+	$(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
+	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
+
+test: setup browser book
+	$(PY) -m pytest
+
+lab: setup
+	$(VENV)/bin/jupyter lab --notebook-dir=.
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf _build
