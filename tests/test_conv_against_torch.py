@@ -1,0 +1,167 @@
+"""convlab's conv2d and pools against PyTorch, the oracle, over random configurations."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import convlab
+
+TOL = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
+
+
+def _tensor(a):
+    return torch.from_numpy(np.ascontiguousarray(a))
+
+
+@st.composite
+def conv_cases(draw):
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    groups = draw(st.integers(1, 3))
+    c_in = groups * draw(st.integers(1, 3))
+    c_out = groups * draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    same = draw(st.booleans())
+    if same:
+        stride, padding = (1, 1), "same"
+        ph = pw = 0
+    else:
+        stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+        ph, pw = draw(st.integers(0, 3)), draw(st.integers(0, 3))
+        padding = draw(st.sampled_from([(ph, pw), "valid"]))
+        if padding == "valid":
+            ph = pw = 0
+    # an input at least as large as the dilated kernel, once padded
+    h = draw(st.integers(max(1, dilation[0] * (kh - 1) + 1 - 2 * ph), 12))
+    w = draw(st.integers(max(1, dilation[1] * (kw - 1) + 1 - 2 * pw), 12))
+    batched = draw(st.booleans())
+    n = draw(st.integers(1, 3))
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, c_in, h, w) if batched else (c_in, h, w)).astype(dtype)
+    weight = rng.standard_normal((c_out, c_in // groups, kh, kw)).astype(dtype)
+    bias = rng.standard_normal(c_out).astype(dtype) if draw(st.booleans()) else None
+    return x, weight, bias, dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+
+# torch (the oracle) warns that it copies the input for 'same' with an even kernel: not our concern
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning")
+@settings(max_examples=300, deadline=None)
+@given(conv_cases())
+def test_conv2d_matches_torch(case):
+    x, weight, bias, kwargs = case
+    ours = convlab.conv2d(x, weight, bias, **kwargs)
+    theirs = F.conv2d(_tensor(x), _tensor(weight), None if bias is None else _tensor(bias), **kwargs).numpy()
+    assert ours.shape == theirs.shape
+    assert ours.dtype == x.dtype
+    np.testing.assert_allclose(ours, theirs, **TOL[x.dtype.type])
+
+
+@st.composite
+def pool_cases(draw, with_dilation):
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    stride = draw(st.sampled_from([None, (draw(st.integers(1, 3)), draw(st.integers(1, 3)))]))
+    padding = (draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2)))
+    dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3))) if with_dilation else (1, 1)
+    ceil_mode = draw(st.booleans())
+    h = draw(st.integers(max(1, dilation[0] * (kh - 1) + 1 - 2 * padding[0]), 11))
+    w = draw(st.integers(max(1, dilation[1] * (kw - 1) + 1 - 2 * padding[1]), 11))
+    shape = draw(st.sampled_from([(draw(st.integers(1, 3)), draw(st.integers(1, 3)), h, w), (draw(st.integers(1, 3)), h, w)]))
+    x = np.random.default_rng(draw(st.integers(0, 2**31 - 1))).standard_normal(shape).astype(dtype)
+    kwargs = dict(kernel_size=(kh, kw), stride=stride, padding=padding, ceil_mode=ceil_mode)
+    if with_dilation:
+        kwargs["dilation"] = dilation
+    return x, kwargs
+
+
+@settings(max_examples=300, deadline=None)
+@given(pool_cases(with_dilation=True))
+def test_max_pool2d_matches_torch(case):
+    x, kwargs = case
+    ours = convlab.max_pool2d(x, **kwargs)
+    theirs = F.max_pool2d(_tensor(x), **kwargs).numpy()
+    assert ours.shape == theirs.shape and ours.dtype == x.dtype
+    np.testing.assert_array_equal(ours, theirs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pool_cases(with_dilation=False), st.booleans())
+def test_avg_pool2d_matches_torch(case, count_include_pad):
+    x, kwargs = case
+    ours = convlab.avg_pool2d(x, count_include_pad=count_include_pad, **kwargs)
+    theirs = F.avg_pool2d(_tensor(x), count_include_pad=count_include_pad, **kwargs).numpy()
+    assert ours.shape == theirs.shape and ours.dtype == x.dtype
+    np.testing.assert_allclose(ours, theirs, **TOL[x.dtype.type])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    n=st.integers(1, 40),
+    k=st.integers(1, 7),
+    s=st.integers(1, 4),
+    p=st.integers(0, 3),
+    d=st.integers(1, 3),
+    ceil_mode=st.booleans(),
+)
+def test_output_size_matches_torch_shapes(n, k, s, p, d, ceil_mode):
+    """output_size agrees with torch's conv (floor) and max-pool (ceil_mode) shapes, and raises where torch does."""
+    x = torch.zeros(1, 1, n, n)
+    try:
+        if ceil_mode:
+            expected = F.max_pool2d(x, k, s, p, d, ceil_mode=True).shape[-1]
+        else:
+            expected = F.conv2d(x, torch.zeros(1, 1, k, k), stride=s, padding=p, dilation=d).shape[-1]
+    except RuntimeError:
+        expected = None
+    if ceil_mode and p > k // 2:
+        return  # torch refuses pooling padding over half the kernel; output_size is a pure size formula
+    if expected is None:
+        with pytest.raises(ValueError, match="larger than the padded input"):
+            convlab.output_size(n, k, s, p, d, ceil_mode)
+    else:
+        assert convlab.output_size(n, k, s, p, d, ceil_mode) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(h=st.integers(1, 9), w=st.integers(1, 9), kh=st.integers(1, 4), kw=st.integers(1, 4), seed=st.integers(0, 10**6))
+def test_corr2d_and_loops_match_torch(h, w, kh, kw, seed):
+    if kh > h or kw > w:
+        return
+    rng = np.random.default_rng(seed)
+    X, K = rng.standard_normal((h, w)), rng.standard_normal((kh, kw))
+    expected = F.conv2d(_tensor(X)[None, None], _tensor(K)[None, None])[0, 0].numpy()
+    np.testing.assert_allclose(convlab.corr2d(X, K), expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(convlab.corr2d_loops(X, K), expected, rtol=1e-10, atol=1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(h=st.integers(1, 8), w=st.integers(1, 8), kh=st.integers(1, 4), kw=st.integers(1, 4), seed=st.integers(0, 10**6))
+def test_corr2d_matrix_reproduces_corr2d(h, w, kh, kw, seed):
+    if kh > h or kw > w:
+        return
+    rng = np.random.default_rng(seed)
+    X, K = rng.standard_normal((h, w)), rng.standard_normal((kh, kw))
+    M = convlab.corr2d_matrix((h, w), K)
+    assert M.shape == ((h - kh + 1) * (w - kw + 1), h * w)
+    expected = F.conv2d(_tensor(X)[None, None], _tensor(K)[None, None])[0, 0].numpy()
+    np.testing.assert_allclose(M @ X.ravel(), expected.ravel(), rtol=1e-10, atol=1e-12)
+
+
+def test_integer_inputs_become_float64():
+    x = np.arange(16).reshape(1, 1, 4, 4)
+    w = np.ones((1, 1, 2, 2), dtype=np.int32)
+    out = convlab.conv2d(x, w)
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, F.conv2d(torch.tensor(x, dtype=torch.float64), torch.ones(1, 1, 2, 2, dtype=torch.float64)).numpy())
+    assert convlab.corr2d([[1, 2], [3, 4]], [[1]]).dtype == np.float64
+    assert convlab.max_pool2d(x, 2).dtype == np.float64
+
+
+def test_float32_stays_float32():
+    x = np.ones((1, 1, 4, 4), dtype=np.float32)
+    assert convlab.conv2d(x, np.ones((1, 1, 3, 3), dtype=np.float32)).dtype == np.float32
+    assert convlab.avg_pool2d(x, 2).dtype == np.float32
+    assert convlab.corr2d(x[0, 0], np.ones((2, 2), dtype=np.float32)).dtype == np.float32
