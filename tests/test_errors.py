@@ -70,6 +70,11 @@ def test_channels_last_input_is_diagnosed():
         convlab.conv2d(nhwc, np.zeros((8, 3, 3, 3)))
 
 
+def test_unbatched_channels_last_input_is_diagnosed():
+    with raises(ValueError, "channels-last (H, W, C)", "transpose(2, 0, 1)", "(32, 32, 3)", "read as (C, H, W)"):
+        convlab.conv2d(np.zeros((32, 32, 3)), np.zeros((8, 3, 3, 3)))
+
+
 def test_channel_mismatch_without_channels_last_gets_no_permute_hint():
     with pytest.raises(ValueError) as info:
         convlab.conv2d(np.zeros((2, 5, 8, 8)), w)

@@ -134,13 +134,20 @@ def _resolve_conv_padding(padding, kernel, stride, dilation):
 
 
 def _channels_hint(x_shape, c_in):
-    if x_shape[-1] == c_in and x_shape[1] != c_in:
+    """If the input looks channels-last (its last axis is C_in), say so and name the fix."""
+    if x_shape[-1] != c_in or x_shape[-3] == c_in:
+        return ""
+    if len(x_shape) == 4:
         return (
             f" The input looks channels-last (N, H, W, C): its last axis is {c_in}. "
             "PyTorch and convlab expect (N, C, H, W); convert with x.transpose(0, 3, 1, 2) in numpy "
             "or x.permute(0, 3, 1, 2) in torch."
         )
-    return ""
+    return (
+        f" The input looks channels-last (H, W, C): its last axis is {c_in}. "
+        "PyTorch and convlab expect (C, H, W); convert with x.transpose(2, 0, 1) in numpy "
+        "or x.permute(2, 0, 1) in torch."
+    )
 
 
 def _windows(xp, kernel, stride, dilation, out_hw):
@@ -176,9 +183,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         )
     if c_per_group * groups != c_in:
         raise ValueError(
-            f"input has {c_in} channels (shape {x.shape}, read as (N, C, H, W)) but weight of shape "
+            f"input has {c_in} channels (shape {x.shape}, read as {'(C, H, W)' if squeeze else '(N, C, H, W)'}) but weight of shape "
             f"{weight.shape} expects {c_per_group * groups} (= weight.shape[1] {c_per_group} x groups {groups})."
-            + _channels_hint(x4.shape, c_per_group * groups)
+            + _channels_hint(x.shape, c_per_group * groups)
         )
     pads = _resolve_conv_padding(padding, (kh, kw), stride, dilation)
     out_hw = []
