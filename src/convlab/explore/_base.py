@@ -1,0 +1,211 @@
+"""The explorer protocol: controls -> state (convlab compute) -> figure (convlab.plotting).
+
+Each change of a control's `.value` recomputes `state` and updates the figure's artists at once,
+in the same call, so everything can be tested without a browser. In JupyterLab the figure is
+shown as a PNG in an `ipywidgets.Image` (no ipympl needed): the Agg canvas is drawn and encoded
+on every change, which costs a few milliseconds for the modest figure sizes used here.
+"""
+import contextlib
+import io
+
+import ipywidgets as widgets
+import numpy as np
+from PIL import Image as PILImage  # Pillow is a dependency of matplotlib
+
+from ..plotting import new_figure, plot_message
+
+__all__ = ["Explorer", "int_slider", "float_slider", "choice"]
+
+
+def _check_range(name, value, lo, hi):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not lo <= value <= hi:
+        raise ValueError(f"{name} must be a number between {lo} and {hi}, got {value!r}")
+
+
+def int_slider(name, value, lo, hi, description=None):
+    """An IntSlider for control `name`, refusing an initial value outside [lo, hi] (ipywidgets would clamp it)."""
+    _check_range(name, value, lo, hi)
+    if int(value) != value:
+        raise ValueError(f"{name} must be an int, got {value!r}")
+    return widgets.IntSlider(value=int(value), min=lo, max=hi, description=description or name,
+                             style={"description_width": "initial"}, continuous_update=True)
+
+
+def float_slider(name, value, lo, hi, step, description=None, readout_format=".3f"):
+    """A FloatSlider for control `name`, refusing an initial value outside [lo, hi]."""
+    _check_range(name, value, lo, hi)
+    return widgets.FloatSlider(value=float(value), min=lo, max=hi, step=step, description=description or name,
+                               readout_format=readout_format, style={"description_width": "initial"})
+
+
+def choice(name, value, options, description=None, buttons=False):
+    """A Dropdown (or ToggleButtons) for control `name`; options: list of values or (label, value) pairs."""
+    values = [o[1] if isinstance(o, tuple) else o for o in options]
+    if value not in values:
+        raise ValueError(f"{name} must be one of {values}, got {value!r}")
+    kind = widgets.ToggleButtons if buttons else widgets.Dropdown
+    extra = {"style": {"button_width": "60px"}} if buttons else {"style": {"description_width": "initial"}}
+    return kind(options=options, value=value, description=description or name, **extra)
+
+
+class Explorer:
+    """Controls beside one figure. Subclasses define `compute(**values) -> dict` and `draw(state)`.
+
+    - `controls`: dict name -> ipywidgets value widget; `set(name=value, ...)` changes several at once.
+    - `state`: the results of the last change; `state["error"]` is None or the reason the current
+      combination is invalid (then the figure shows that reason, and the other keys are absent).
+    - `figure`: one Figure, updated in place; `show_static()` redraws and returns it.
+    """
+
+    figsize = (8, 3)
+    dpi = 80
+
+    def __init__(self, controls):
+        self.controls = dict(controls)
+        self.figure = new_figure(figsize=self.figsize, dpi=self.dpi)
+        self.state = {}
+        self._held = 0
+        self._pending = False
+        self._image = None
+        self._view = None
+        self._note = widgets.HTML(layout=widgets.Layout(max_width="320px"))
+        self.build(self.figure)
+        self.message = plot_message(self.figure)
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        self.update()
+
+    # --- what a subclass provides ---------------------------------------------------------
+
+    def build(self, figure):
+        """Create the axes and artists once."""
+        raise NotImplementedError
+
+    def compute(self, **values):
+        """Return the state for these control values; raise ValueError with a reason if invalid."""
+        raise NotImplementedError
+
+    def draw(self, state):
+        """Update the artists made by `build` from a valid state."""
+        raise NotImplementedError
+
+    def react(self, name):
+        """Hook run when control `name` changed, before the recompute (e.g. to sync other controls)."""
+
+    def control_widgets(self):
+        """The widgets shown beside the figure, in order (default: every control)."""
+        return list(self.controls.values())
+
+    # --- the update cycle -------------------------------------------------------------------
+
+    def values(self):
+        return {name: control.value for name, control in self.controls.items()}
+
+    @contextlib.contextmanager
+    def hold(self):
+        """Change several controls with a single recompute at the end."""
+        self._held += 1
+        try:
+            yield self
+        finally:
+            self._held -= 1
+            if not self._held and self._pending:
+                self._pending = False
+                self.update()
+
+    def set(self, **values):
+        """Set several controls at once (one recompute); names must be keys of `controls`."""
+        unknown = sorted(set(values) - set(self.controls))
+        if unknown:
+            raise ValueError(f"unknown control(s) {unknown}; this explorer has {sorted(self.controls)}")
+        with self.hold():
+            for name, value in values.items():
+                self.controls[name].value = value
+
+    def _on_change(self, change):
+        name = next((n for n, c in self.controls.items() if c is change["owner"]), None)
+        with self.hold():
+            self._pending = True
+            try:
+                self.react(name)
+            except Exception as exc:  # a callback must never raise into the widget machinery
+                self._fail(f"unexpected error in the explorer ({type(exc).__name__}: {exc})")
+
+    def update(self):
+        """Recompute the state from the controls and redraw; never raises."""
+        try:
+            state = self.compute(**self.values())
+            state["error"] = None
+            self.draw(state)
+        except (ValueError, TypeError) as exc:
+            self._fail(str(exc))
+        except Exception as exc:  # a bug, but the reader's notebook must keep working
+            self._fail(f"unexpected error in the explorer ({type(exc).__name__}: {exc})")
+        else:
+            self.state = state
+            self.message.hide()
+            self._note.value = ""
+            self._refresh_view()
+
+    def _fail(self, reason):
+        self.state = {"error": reason}
+        self.message.show(reason)
+        self._note.value = f"<div style='color:#8b0000'><b>Not valid:</b> {reason}</div>"
+        self._refresh_view()
+
+    # --- display ----------------------------------------------------------------------------
+
+    def render_png(self):
+        """Draw the figure on its Agg canvas and return it as PNG bytes (fast, lightly compressed)."""
+        self.figure.canvas.draw()
+        pixels = np.asarray(self.figure.canvas.buffer_rgba())
+        buffer = io.BytesIO()
+        PILImage.fromarray(pixels, "RGBA").save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
+    def _refresh_view(self):
+        if self._image is not None:
+            self._image.value = self.render_png()
+
+    @property
+    def widget(self):
+        """The controls beside the figure, as one ipywidgets box (built on first use)."""
+        if self._view is None:
+            width = int(round(self.figure.get_figwidth() * self.figure.dpi))
+            # beside the controls, the figure may shrink to 420 px (keeping its aspect) before it
+            # wraps below them; it never grows past its natural size (a blurry upscale).
+            # min_width 0: an img's automatic minimum is its natural width, which would force the wrap
+            self._image = widgets.Image(value=self.render_png(), format="png",
+                                        layout=widgets.Layout(flex="1 1 420px", min_width="0", max_width=f"{width}px",
+                                                              height="auto", object_fit="contain"))
+            panel = widgets.VBox([*self.control_widgets(), self._note],
+                                 layout=widgets.Layout(flex="0 0 auto", margin="0 12px 0 0"))
+            self._view = widgets.HBox([panel, self._image],
+                                      layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
+        return self._view
+
+    def show_static(self):
+        """Recompute, draw and return the figure: a cell ending in this call shows it once, as a PNG."""
+        self.update()
+        self.figure.canvas.draw()
+        return self.figure
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+    def close(self):
+        """Close the widgets (controls and view) in the notebook."""
+        for control in self.controls.values():
+            control.close()
+        if self._view is not None:
+            self._view.close()
+            self._image.close()
+
+    def __repr__(self):
+        values = ", ".join(f"{name}={value!r}" for name, value in self.values().items())
+        return f"<{type(self).__name__} {values}>"

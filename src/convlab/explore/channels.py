@@ -1,0 +1,126 @@
+"""Channels: each output map is the sum over input channels of per-channel correlations, plus a bias."""
+import numpy as np
+
+from .. import avg_pool2d, conv2d, photograph_rgb
+from .._checks import as_float_array, check_ndim
+from ..plotting import plot_feature_map, plot_image, plot_text_panel
+from ._base import Explorer, int_slider
+
+__all__ = ["channel_explorer"]
+
+MAX_SHOWN = 4  # output maps drawn; more are counted in the shapes but not drawn
+CHANNEL_NAMES = ("R", "G", "B")
+
+
+def init_weight(out_channels, in_channels, kernel_size, seed=0):
+    """Weights and bias drawn like a fresh nn.Conv2d: U(-b, b), b = 1/sqrt(in_channels * k * k).
+
+    Each kernel W[j, c] has its own seed, so adding a channel leaves the other kernels unchanged.
+    """
+    bound = 1 / np.sqrt(in_channels * kernel_size**2)
+    unit = [[np.random.default_rng([seed, j, c, kernel_size]).uniform(-1, 1, (kernel_size, kernel_size))
+             for c in range(in_channels)] for j in range(out_channels)]
+    bias = np.array([np.random.default_rng([seed, j, 99, kernel_size]).uniform(-1, 1) for j in range(out_channels)])
+    return bound * np.array(unit), bound * bias
+
+
+class ChannelExplorer(Explorer):
+    figsize = (8.0, 6.0)
+    dpi = 72
+    row_height = 1.75  # inches per row of maps; the figure grows and shrinks with out_channels
+
+    def __init__(self, image, controls):
+        self.image = image
+        self._rows = None
+        super().__init__(controls)
+
+    def build(self, figure):
+        rows, cols = 1 + MAX_SHOWN, len(CHANNEL_NAMES) + 1
+        self.axes = figure.subplots(rows, cols)
+        self.inputs = [plot_image(self.axes[0, c], self.image[c], title=f"input channel {name}", fast_text=True)
+                       for c, name in enumerate(CHANNEL_NAMES)]
+        self.maps = [[plot_feature_map(self.axes[1 + j, c], np.zeros((2, 2)), fast_text=True)
+                      for c in range(cols)] for j in range(MAX_SHOWN)]
+        self.shapes = plot_text_panel(self.axes[0, -1], fontsize=9, monospace=True)
+
+    def _layout(self, rows):
+        """Resize the figure to `rows` rows of maps and move the axes onto that grid."""
+        if rows == self._rows:
+            return
+        self._rows = rows
+        width = self.figure.get_figwidth()
+        self.figure.set_size_inches(width, self.row_height * rows + 0.2)
+        grid = self.figure.add_gridspec(rows, self.axes.shape[1], left=0.02, right=0.98, bottom=0.02,
+                                        top=1 - 0.35 / (self.row_height * rows), wspace=0.1, hspace=0.35)
+        for r in range(self.axes.shape[0]):
+            for c in range(self.axes.shape[1]):
+                if r < rows:
+                    self.axes[r, c].set_position(grid[r, c].get_position(self.figure))
+
+    def compute(self, in_channels, out_channels, kernel_size, padding):
+        x = self.image[:in_channels]
+        weight, bias = init_weight(out_channels, in_channels, kernel_size)
+        output = conv2d(x[None], weight, bias, padding=padding)
+        shown = min(out_channels, MAX_SHOWN)
+        # one single-channel correlation per (output, input) pair: conv2d adds these up, plus the bias
+        per_channel = np.array([[conv2d(x[c][None], weight[j, c][None, None], padding=padding)[0]
+                                 for c in range(in_channels)] for j in range(shown)])
+        return {"input": x[None], "weight": weight, "bias": bias, "output": output, "per_channel": per_channel,
+                "input_shape": (1, *x.shape), "weight_shape": weight.shape, "bias_shape": bias.shape,
+                "output_shape": output.shape, "num_params": weight.size + bias.size}
+
+    def draw(self, state):
+        out_channels, in_channels, k = state["weight_shape"][:3]
+        shown = len(state["per_channel"])
+        self._layout(1 + shown)
+        for c, artist in enumerate(self.inputs):
+            artist.axes.set_visible(c < in_channels)
+        for j, row in enumerate(self.maps):
+            for c, fmap in enumerate(row):
+                last = c == len(row) - 1
+                visible = j < shown and (last or c < in_channels)
+                fmap.ax.set_visible(visible)
+                if not visible:
+                    continue
+                if last:
+                    fmap.set_data(state["output"][0, j], diverging=True, title=f"output {j} = sum + b[{j}]")
+                else:
+                    name = CHANNEL_NAMES[c]
+                    fmap.set_data(state["per_channel"][j, c], diverging=True, title=f"{name} ⋆ W[{j}, {name}]")
+        lines = [
+            f"input  {state['input_shape']}",
+            f"weight {state['weight_shape']}",
+            f"bias   {state['bias_shape']}",
+            f"output {state['output_shape']}",
+            f"params {out_channels}·{in_channels}·{k}·{k} + {out_channels}",
+            f"       = {state['num_params']}",
+        ]
+        if shown < out_channels:
+            lines.append(f"(first {shown} of {out_channels} maps drawn)")
+        self.shapes.set_text("\n".join(lines))
+
+
+def channel_explorer(*, in_channels=3, out_channels=2, kernel_size=3, padding=0, image=None):
+    """Multi-channel convolution on an RGB image: per-channel correlations, their sums, and the shapes.
+
+    image: (3, H, W) or (H, W, 3) floats (default: the photograph, averaged down to 3x64x64).
+    Weights are random like a fresh nn.Conv2d (fixed seeds). Controls: `in_channels` (1-3, the
+    first channels of the image), `out_channels` (1-8), `kernel_size` (1-7), `padding` (0-3).
+    State: `input_shape`, `weight_shape`, `bias_shape`, `output_shape`, `num_params`, and the arrays
+    `input`, `weight`, `bias`, `output`, `per_channel` (for the maps drawn).
+    """
+    if image is None:
+        image = avg_pool2d(photograph_rgb(512).transpose(2, 0, 1), 8)
+    image = as_float_array(image, "image")
+    check_ndim(image, "image", (3,), "an RGB image (3, H, W) or (H, W, 3)")
+    if image.shape[0] != 3 and image.shape[-1] == 3:
+        image = image.transpose(2, 0, 1)
+    if image.shape[0] != 3:
+        raise ValueError(f"image must have 3 channels, as (3, H, W) or (H, W, 3); got shape {image.shape}")
+    controls = {
+        "in_channels": int_slider("in_channels", in_channels, 1, 3),
+        "out_channels": int_slider("out_channels", out_channels, 1, 8),
+        "kernel_size": int_slider("kernel_size", kernel_size, 1, 7),
+        "padding": int_slider("padding", padding, 0, 3),
+    }
+    return ChannelExplorer(np.ascontiguousarray(image), controls)

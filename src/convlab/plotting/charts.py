@@ -1,0 +1,198 @@
+"""Loss curves, receptive fields, and a message drawn over a whole figure."""
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
+
+from .text import PathLabels
+
+__all__ = [
+    "LossCurve",
+    "LayerSizes",
+    "ReceptiveFieldMap",
+    "Message",
+    "plot_loss_curve",
+    "plot_layer_sizes",
+    "plot_receptive_field",
+    "plot_message",
+    "plot_text_panel",
+]
+
+
+class LossCurve:
+    """A training loss per epoch on a log scale (Line2D `line`), updated with set_data."""
+
+    def __init__(self, ax, *, color="tab:blue"):
+        self.ax = ax
+        (self.line,) = ax.plot([], [], "o-", color=color, ms=3, lw=1.5)
+        ax.set_yscale("log", nonpositive="clip")
+        ax.set_xlabel("epoch", fontsize=9)
+        ax.set_ylabel("loss", fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.grid(True, which="major", alpha=0.3)
+
+    def artists(self):
+        return [self.line]
+
+    def set_data(self, losses):
+        """losses: one value per epoch (epoch 1 first); non-finite values are dropped."""
+        losses = np.asarray(losses, dtype=np.float64)
+        epochs = np.arange(1, losses.size + 1)
+        keep = np.isfinite(losses) & (losses > 0)
+        self.line.set_data(epochs[keep], losses[keep])
+        self.ax.set_xlim(0.5, max(losses.size, 1) + 0.5)
+        if keep.any():
+            lo, hi = losses[keep].min(), losses[keep].max()
+            self.ax.set_ylim(lo / 2, hi * 2)
+        else:
+            self.ax.set_ylim(1e-3, 1)
+        return self
+
+
+def plot_loss_curve(ax, losses):
+    """Plot losses (one per epoch) against the epoch on a log scale; returns a `LossCurve`."""
+    return LossCurve(ax).set_data(losses)
+
+
+class LayerSizes:
+    """One value per layer (e.g. the receptive field size) as points joined by a line, each labelled."""
+
+    def __init__(self, ax, *, ylabel="receptive field (input pixels per side)", color="tab:purple"):
+        self.ax = ax
+        (self.line,) = ax.plot([], [], "o-", color=color)
+        self.labels = PathLabels(ax, clip_on=False)
+        ax.set_xlabel("layer", fontsize=9)
+        ax.set_ylabel(ylabel, fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+
+    def artists(self):
+        return [self.line, self.labels.collection]
+
+    def set_data(self, values):
+        """values: one number per layer, layer 1 first."""
+        values = list(values)
+        layers = np.arange(1, len(values) + 1)
+        top = max(values) if values else 1
+        self.line.set_data(layers, values)
+        self.labels.set([(x, y + 0.03 * top) for x, y in zip(layers, values)], [f"{v:g}" for v in values],
+                        fontsize=8, block=True)
+        self.ax.set_xlim(0.5, len(values) + 0.5)
+        self.ax.set_xticks(layers)
+        self.ax.set_ylim(0, top * 1.18 + 1)
+        return self
+
+
+def plot_layer_sizes(ax, values, *, ylabel="receptive field (input pixels per side)", color="tab:purple"):
+    """Plot one value per layer (points, line and numbers); returns a `LayerSizes` (update with set_data)."""
+    return LayerSizes(ax, ylabel=ylabel, color=color).set_data(values)
+
+
+def plot_text_panel(ax, text="", *, fontsize=9.5, monospace=False):
+    """Turn `ax` into a panel of left-aligned text (formulas, shapes); returns the Text (update with set_text)."""
+    ax.set_axis_off()
+    return ax.text(0.0, 0.5, text, transform=ax.transAxes, fontsize=fontsize, va="center", ha="left",
+                   family="monospace" if monospace else None)
+
+
+class ReceptiveFieldMap:
+    """Nested receptive fields: which input pixels one output pixel of each layer reads.
+
+    Drawn as an image in which each input pixel is coloured by the first layer that reaches it
+    (white: never read, e.g. the holes a dilated kernel leaves), and one square per layer.
+    """
+
+    def __init__(self, ax, *, cmap="viridis_r", max_pixels=400):
+        self.ax = ax
+        self.max_pixels = max_pixels
+        self.image = ax.imshow(np.zeros((1, 1)), cmap=colormaps[cmap].with_extremes(bad="white"),
+                               interpolation="nearest")
+        self.squares = []
+        self.labels = []
+        ax.set_axis_off()
+
+    def artists(self):
+        return [self.image, *self.squares, *self.labels]
+
+    def set_data(self, taps):
+        """taps: one 1-D array per layer, the input offsets (per axis) that one unit of that layer reads.
+
+        The offsets share one coordinate system (the last layer's field starts at 0); a layer's 2-D
+        field is the outer product of its offsets with themselves (square kernels).
+        """
+        taps = [np.asarray(t, dtype=int) for t in taps]
+        size = int(max(t.max() for t in taps)) + 1
+        if size <= self.max_pixels:
+            first = np.full((size, size), np.nan)
+            for layer in range(len(taps) - 1, -1, -1):  # smaller fields last, so they win
+                first[np.ix_(taps[layer], taps[layer])] = layer + 1
+            self.image.set_data(np.ma.masked_invalid(first))
+            self.image.set_clim(1, max(len(taps), 2))
+            self.image.set_visible(True)
+        else:  # too many pixels to draw one by one: squares only
+            self.image.set_visible(False)
+        self.image.set_extent((-0.5, size - 0.5, size - 0.5, -0.5))
+        self._set_squares(taps)
+        pad = max(1, size * 0.04)
+        self.ax.set_xlim(-0.5 - pad, size - 0.5 + pad)
+        self.ax.set_ylim(size - 0.5 + pad, -0.5 - pad)
+        return self
+
+    def _set_squares(self, taps):
+        cmap = self.image.cmap
+        while len(self.squares) < len(taps):
+            self.squares.append(self.ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=1.5, zorder=4)))
+            self.labels.append(self.ax.text(0, 0, "", fontsize=8, ha="left", va="bottom", zorder=5,
+                                            bbox=dict(fc="white", ec="none", pad=1, alpha=0.8)))
+        for index, (square, label) in enumerate(zip(self.squares, self.labels)):
+            visible = index < len(taps)
+            square.set_visible(visible)
+            label.set_visible(visible and (index == len(taps) - 1 or len(taps) <= 6))
+            if not visible:
+                continue
+            lo, hi = taps[index].min(), taps[index].max()
+            color = cmap(index / max(len(taps) - 1, 1))
+            square.set_bounds(lo - 0.5, lo - 0.5, hi - lo + 1, hi - lo + 1)
+            square.set_edgecolor(color)
+            label.set_position((lo - 0.5, lo - 0.5))
+            label.set_text(f"L{index + 1}: {hi - lo + 1}")
+            label.set_color("black")
+
+
+def plot_receptive_field(ax, taps):
+    """Draw the nested receptive fields given per-layer input offsets; returns a `ReceptiveFieldMap`."""
+    return ReceptiveFieldMap(ax).set_data(taps)
+
+
+class Message:
+    """A reason written over the whole figure (e.g. why a combination is invalid), hidden by default."""
+
+    def __init__(self, figure):
+        self.veil = Rectangle((0, 0), 1, 1, transform=figure.transFigure, fc="white", alpha=0.8,
+                              zorder=50, visible=False)
+        figure.add_artist(self.veil)
+        self.text = figure.text(0.5, 0.5, "", ha="center", va="center", fontsize=11, color="darkred",
+                                wrap=True, zorder=51, visible=False,
+                                bbox=dict(boxstyle="round,pad=0.6", fc="mistyrose", ec="darkred"))
+
+    def artists(self):
+        return [self.veil, self.text]
+
+    def show(self, text):
+        self.text.set_text(text)
+        self.veil.set_visible(True)
+        self.text.set_visible(True)
+
+    def hide(self):
+        self.veil.set_visible(False)
+        self.text.set_visible(False)
+
+    @property
+    def visible(self):
+        return self.text.get_visible()
+
+
+def plot_message(figure):
+    """Add a hidden message box over `figure`; returns a `Message` with show(text) and hide()."""
+    return Message(figure)
