@@ -29,8 +29,9 @@ browser:
 		echo "!!! The browser tests of the website will be SKIPPED. Install Debian's chromium to run them."; \
 	fi
 
+# The book's Sphinx extension (tools/book_extension.py) re-runs every chapter when src/convlab
+# changed and vendors MathJax from the npm registry (first build only) so the site works offline.
 book: setup
-	@$(PY) tools/invalidate_cache.py
 	$(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
 	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
 
@@ -45,3 +46,9 @@ bench: setup
 
 clean:
 	rm -rf _build
+
+# Autograde every submission in $(COURSE)/submitted (ASSIGNMENT=name for one), in parallel and
+# each in its own process, then write feedback/ and $(COURSE)/grades.csv (see book/instructors.md).
+.PHONY: grade
+grade: setup
+	$(PY) tools/grade.py --course "$(COURSE)" $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)")

@@ -1,0 +1,257 @@
+"""Open every page of the built book in headless Chromium, as a reader on an intranet would.
+
+Each page must load without a request to another host (blocked and recorded), without a failed
+request, console error or script error; every image must load, every formula must be typeset by
+the site's own MathJax (no raw TeX left), every internal link must reach an existing page and
+anchor, and no widget control may appear (widgets need a kernel; the pages show figures).
+
+Needs the built site (`make book`; CONVLAB_SITE_DIR points at another build) and Debian's
+chromium. Without chromium the tests are skipped loudly, or fail when CONVLAB_REQUIRE_BROWSER=1
+(CI). Set CONVLAB_SITE_SHOTS=/some/dir to also save a full-page screenshot of every page.
+"""
+import functools
+import html.parser
+import http.server
+import os
+import pathlib
+import re
+import sys
+import threading
+import urllib.parse
+
+import pytest
+
+from built_site import html_pages, require_site, site_dir
+
+CHROMIUM = os.environ.get("CONVLAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+# Every URL that is not on the test server (which listens on 127.0.0.1 only).
+OTHER_HOSTS = re.compile(r"^(?!https?://127\.0\.0\.1[:/])")
+
+# Runs in the page once it has loaded: waits for MathJax, fonts and images, then reports.
+INSPECT_PAGE = r"""
+async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  await document.fonts.ready;
+  const images = Array.from(document.images);
+  images.forEach(img => { img.loading = 'eager'; });
+  await Promise.all(images.map(img => img.decode().catch(() => null)));
+
+  const mathNodes = Array.from(document.querySelectorAll('.math'));
+  // Text a reader sees, outside code, code outputs and typeset math: raw TeX must not be there.
+  const skip = 'pre, code, script, style, textarea, mjx-container, .highlight, .cell_output';
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const rawTex = [];
+  const texPattern = /\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\$[^$\s][^$]*[\\^_{}][^$]*\$/;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (parent && !parent.closest(skip) && texPattern.test(node.textContent)) {
+      rawTex.push(node.textContent.trim().slice(0, 120));
+    }
+  }
+  const widgetSelector = [
+    '.jupyter-widgets', '.widget-area', '.widget-slider', '.widget-hslider', '.widget-box',
+    '.widget-output', '.lm-Widget', 'input[type="range"]',
+    'script[type^="application/vnd.jupyter.widget"]',
+  ].join(', ');
+  // A widget whose view was not rendered shows its text repr in the cell output instead.
+  const widgetRepr = /\b(Int|Float|IntRange|FloatRange|Selection)?Slider\(|interactive\(children=|[VH]Box\(children=|Dropdown\(/;
+  const outputs = Array.from(document.querySelectorAll('.cell_output'));
+  return {
+    brokenImages: images.filter(img => !img.complete || img.naturalWidth === 0)
+                        .map(img => img.getAttribute('src')),
+    mathNodes: mathNodes.length,
+    untypesetMath: mathNodes.filter(n => !n.querySelector('mjx-container'))
+                            .map(n => n.textContent.trim().slice(0, 120)),
+    mathErrors: Array.from(document.querySelectorAll('mjx-merror, [data-mjx-error]'))
+                     .map(n => n.getAttribute('data-mjx-error') || n.textContent),
+    rawTex: rawTex,
+    widgets: Array.from(document.querySelectorAll(widgetSelector))
+                  .map(n => n.outerHTML.slice(0, 120)),
+    widgetReprs: outputs.filter(n => widgetRepr.test(n.textContent))
+                        .map(n => n.textContent.trim().slice(0, 120)),
+    // <link href> too: stylesheets, the favicon, next/prev (a missing favicon is a 404 per page)
+    hasIcon: document.querySelector('link[rel~="icon"]') !== null,
+    links: Array.from(document.querySelectorAll('a[href], link[href]')).map(a => a.href),
+  };
+}
+"""
+
+
+class _Anchors(html.parser.HTMLParser):
+    """Collects the ids (and legacy <a name>) a page offers as link targets."""
+
+    def __init__(self):
+        super().__init__()
+        self.anchors = set()
+        self.refresh = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.anchors.add(attrs["id"])
+        if tag == "a" and attrs.get("name"):
+            self.anchors.add(attrs["name"])
+        if tag == "meta" and (attrs.get("http-equiv") or "").lower() == "refresh":
+            self.refresh = attrs.get("content", "")
+
+
+@functools.lru_cache(maxsize=None)
+def _parse(path):
+    parser = _Anchors()
+    parser.feed(pathlib.Path(path).read_text(encoding="utf-8", errors="replace"))
+    return parser
+
+
+def _redirect_target(site, page):
+    """The URL a meta-refresh page sends readers to, or None for a normal page."""
+    content = _parse(site / page).refresh
+    if content is None:
+        return None
+    match = re.search(r"url=(.+)$", content, flags=re.IGNORECASE)
+    return match.group(1).strip("'\" ") if match else ""
+
+
+def _dead_link(site, base_url, href):
+    """Why an internal link is dead, or None if it is fine (external links are not followed)."""
+    url = urllib.parse.urlsplit(href)
+    if url.scheme not in ("http", "https"):
+        return None  # mailto:, javascript: and the like
+    if urllib.parse.urlsplit(base_url).netloc != url.netloc:
+        return None  # another host: a link the reader may follow, not a request the page makes
+    target = site / urllib.parse.unquote(url.path).lstrip("/")
+    if url.path.endswith("/"):
+        target = target / "index.html"
+    if not target.is_file():
+        return f"{href}: no such file in the site"
+    if url.fragment and target.suffix == ".html":
+        fragment = urllib.parse.unquote(url.fragment)
+        if fragment not in _parse(target).anchors:
+            return f"{href}: no element with id {fragment!r} in {target.relative_to(site)}"
+    return None
+
+
+def _browser_unavailable(config, reason):
+    message = (
+        f"BROWSER TESTS OF THE WEBSITE NOT RUN: {reason}. Install Debian's chromium "
+        "(apt-get install chromium; `make test` does it when run as root)."
+    )
+    if os.environ.get("CONVLAB_REQUIRE_BROWSER") == "1":
+        pytest.fail(message + " CONVLAB_REQUIRE_BROWSER=1 makes this an error.", pytrace=False)
+    banner = "!" * 100
+    # Straight to the terminal, past pytest's capture: a skipped browser test must be noticed.
+    with config.pluginmanager.getplugin("capturemanager").global_and_fixture_disabled():
+        print(f"\n{banner}\n!!! {message}\n{banner}", file=sys.stderr, flush=True)
+    pytest.skip(message)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site():
+    return require_site()
+
+
+@pytest.fixture(scope="module")
+def server_url(site):
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser_context(site, pytestconfig):
+    if not pathlib.Path(CHROMIUM).is_file():
+        _browser_unavailable(pytestconfig, f"no chromium at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        _browser_unavailable(pytestconfig, f"Playwright for Python is not installed ({error})")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        yield context
+        context.close()
+        browser.close()
+
+
+def _pages_to_visit():
+    site = site_dir()
+    # Without a built site, one placeholder case reports how to build it (see require_site).
+    return html_pages(site) if (site / "index.html").is_file() else ["index.html"]
+
+
+@pytest.mark.parametrize("page_path", _pages_to_visit())
+def test_page_works_offline(page_path, site, server_url, browser_context):
+    redirect = _redirect_target(site, page_path)
+    if redirect is not None:
+        # A meta-refresh stub: its only content is where it sends the reader.
+        target = urllib.parse.urljoin(server_url + page_path, redirect)
+        assert redirect and _dead_link(site, server_url, target) is None, (
+            f"{page_path} redirects to a missing page: {redirect!r}"
+        )
+        return
+
+    problems = []
+    external = []
+
+    def block(route):
+        external.append(route.request.url)
+        route.abort()
+
+    page = browser_context.new_page()
+    # A regex is matched inside Playwright's driver: local requests never wait on Python.
+    page.route(OTHER_HOSTS, block)
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on("console", lambda msg: problems.append(f"console error: {msg.text}")
+            if msg.type == "error" else None)
+    page.on("requestfailed", lambda request: problems.append(
+        f"request failed: {request.url} ({request.failure})")
+        if request.url not in external else None)
+    page.on("response", lambda response: problems.append(
+        f"HTTP {response.status}: {response.url}") if response.status >= 400 else None)
+    try:
+        page.goto(server_url + page_path, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        report = page.evaluate(INSPECT_PAGE)
+        shots = os.environ.get("CONVLAB_SITE_SHOTS")
+        if shots:
+            name = page_path.replace("/", "__").removesuffix(".html") + ".png"
+            pathlib.Path(shots).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(pathlib.Path(shots) / name), full_page=True)
+    finally:
+        page.close()
+
+    problems += [f"request to another host: {url}" for url in external]
+    problems += [f"image did not load: {src}" for src in report["brokenImages"]]
+    problems += [f"formula not typeset: {text}" for text in report["untypesetMath"]]
+    problems += [f"MathJax error: {text}" for text in report["mathErrors"]]
+    problems += [f"raw TeX in the text: {text}" for text in report["rawTex"]]
+    problems += [f"widget control in the page: {tag}" for tag in report["widgets"]]
+    problems += [f"widget shown as text: {text}" for text in report["widgetReprs"]]
+    if not report["hasIcon"]:
+        problems.append("no <link rel=icon>: browsers then request /favicon.ico, a 404 per page")
+    base = server_url + page_path
+    problems += [
+        f"dead link: {why}"
+        for why in sorted({_dead_link(site, base, href) for href in report["links"]} - {None})
+    ]
+    assert not problems, f"{page_path}:\n  " + "\n  ".join(problems)
+
+
+def test_some_page_has_math_for_mathjax_to_render(site):
+    """Keeps the formula checks above from passing vacuously: the book has formulas."""
+    with_math = [p for p in html_pages(site) if 'class="math' in (site / p).read_text()]
+    assert with_math, "no page of the built book has a formula; the MathJax checks test nothing"

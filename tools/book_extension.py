@@ -1,0 +1,115 @@
+"""Sphinx extension of the course book: fresh outputs, an offline site, a notebook per page.
+
+Loaded by `_config.yml` (`sphinx.local_extensions`), so that every `jupyter-book build` (also
+`--path-output` trial builds) gets it. It does four things Jupyter Book's configuration alone
+cannot:
+
+0. Fresh outputs: when src/convlab changed since the last build, the execution cache and the
+   saved environment are dropped so that every chapter runs again (tools/invalidate_cache.py).
+1. MathJax from the site itself: vendors MathJax 3 from the npm registry into the build
+   folder (tools/vendor_assets.py), adds it to `html_static_path` and points `mathjax_path`
+   at `_static/mathjax/tex-chtml.js`.
+2. No widget state in pages: executed notebooks carry the ipywidgets state in their metadata,
+   and myst-nb would embed it with a widget manager loaded from public script hosts. The
+   widgets cannot work without a kernel, so the state is dropped (the chapters show each
+   explorer's static figure instead).
+3. A `.ipynb` download on every notebook page: sphinx-book-theme only offers it when a launch
+   button (Binder, Colab...) is configured, and those stay off until the repository is public.
+   The download is the executed notebook without saved widgets (see `without_widgets`).
+4. No script twice: Sphinx 7.4 writes an inline script that an extension added after the
+   builder started (sphinx-thebe's `const THEBE_JS_URL = ...`) twice, once as filename None and
+   once as '' (StandaloneHTMLBuilder.prepare_writing re-adds the registry's scripts), and the
+   second `const` is a script error on every page.
+"""
+import json
+import pathlib
+
+from sphinx.util import logging
+
+# Sibling modules: local_extensions puts tools/ on sys.path.
+import invalidate_cache
+import vendor_assets
+
+# myst-nb registers the widget state and the widget manager scripts under these keys.
+WIDGET_JS_PREFIX = "ipywidgets_"
+WIDGET_VIEW_MIMETYPE = "application/vnd.jupyter.widget-view+json"
+EXECUTED_FOLDER = "jupyter_execute"  # myst-nb writes executed notebooks here, beside html/
+
+logger = logging.getLogger(__name__)
+
+
+def rerun_chapters_if_convlab_changed(app, config):
+    # config-inited comes before Sphinx loads its saved environment and before any execution.
+    package = pathlib.Path(app.srcdir) / "src" / "convlab"
+    build_dir = pathlib.Path(app.outdir).parent
+    if invalidate_cache.invalidate_if_changed(package, build_dir):
+        logger.info(f"[book] {package} changed since the last build: every chapter runs again")
+
+
+def serve_mathjax_locally(app, config):
+    cache_dir = pathlib.Path(app.outdir).parent / ".vendor"
+    static = vendor_assets.ensure_mathjax(cache_dir)
+    config.html_static_path = [*config.html_static_path, str(static)]
+    config.mathjax_path = vendor_assets.MATHJAX_PATH
+
+
+def drop_widget_scripts(app, doctree):
+    metadata = getattr(app.env, "nb_metadata", {}).get(app.env.docname, {})
+    js_files = metadata.get("js_files", {})
+    for key in [k for k in js_files if k.startswith(WIDGET_JS_PREFIX)]:
+        del js_files[key]
+
+
+def without_widgets(notebook):
+    """The notebook without saved widget state and widget views.
+
+    Saved views of a finished kernel's widgets show as "model not found" errors in JupyterLab;
+    without them the reader sees an empty output and runs the cell to get the live explorer.
+    """
+    notebook.get("metadata", {}).pop("widgets", None)
+    for cell in notebook.get("cells", []):
+        if "outputs" in cell:
+            cell["outputs"] = [
+                output for output in cell["outputs"]
+                if WIDGET_VIEW_MIMETYPE not in output.get("data", {})
+            ]
+    return notebook
+
+
+def offer_notebook_download(app, pagename, templatename, context, doctree):
+    if doctree is None or "kernelspec" not in app.env.metadata.get(pagename, {}):
+        return
+    outdir = pathlib.Path(app.outdir)
+    executed = outdir.parent / EXECUTED_FOLDER / f"{pagename}.ipynb"
+    if not executed.is_file():
+        return
+    target = outdir / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(without_widgets(json.loads(executed.read_text())), indent=1) + "\n")
+    # Read by sphinx-book-theme's download button (its handler runs at priority 501).
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def drop_duplicate_scripts(app, pagename, templatename, context, doctree):
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen = set()
+    unique = []
+    for script in scripts:
+        key = (script.filename or "", script.priority, tuple(sorted(script.attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    # In place: it is the builder's own list, which Sphinx restores after each page.
+    scripts[:] = unique
+
+
+def setup(app):
+    app.connect("config-inited", rerun_chapters_if_convlab_changed)
+    app.connect("config-inited", serve_mathjax_locally)
+    app.connect("doctree-read", drop_widget_scripts)
+    app.connect("html-page-context", offer_notebook_download, priority=500)
+    # Late, after every extension has added its per-page scripts (MathJax, myst-nb...).
+    app.connect("html-page-context", drop_duplicate_scripts, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
