@@ -8,7 +8,6 @@ the description of its check in src/convgrade/checks.py (the hidden test calls t
     .venv/bin/python tools/make_practice.py          # rewrite the source notebook
     nbgrader generate_assignment conv-basics --force # then regenerate the release in exercises/
 """
-import json
 import pathlib
 import textwrap
 

@@ -1,0 +1,187 @@
+"""nbgrader preprocessors for the sanitizing step of autograde (before any code runs).
+
+DropDuplicateIds  replaces nbgrader's DeduplicateIds: a copied cell keeps its code but loses its
+                  nbgrader metadata entirely (nbgrader 0.9 leaves an empty dict that fails schema
+                  validation and aborts autograde for every later student).
+RecordTampering   compares the test and read-only cells with what was released and flags changes.
+RestoreCells      nbgrader's OverwriteCells, plus: canonical metadata for every known cell (a test
+                  cell relabelled as an answer is still a test), unknown graded cells demoted, and
+                  every missing test or read-only cell put back in source order.
+"""
+import os
+
+import nbformat
+from nbgrader import utils
+from nbgrader.api import Gradebook
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor, OverwriteCells
+
+from . import status
+
+RESTORED_NOTE = "restored by the grader: this cell was missing from the submission"
+
+
+class DropDuplicateIds(NbGraderPreprocessor):
+    """Keep the last cell of each grade_id (nbgrader's choice); earlier copies become plain cells.
+    Repeated cell ids (a copy made outside JupyterLab) get a suffix, so the notebook stays valid."""
+
+    def preprocess(self, nb, resources):
+        cell_ids = set()
+        for number, cell in enumerate(nb.cells):
+            if "id" in cell and cell["id"] in cell_ids:
+                cell["id"] = f"{cell['id'][:50]}-copy{number}"
+            cell_ids.add(cell.get("id"))
+        seen = set()
+        for cell in reversed(nb.cells):
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id is None:
+                continue
+            if grade_id in seen:
+                self.log.warning("Cell with id '%s' exists multiple times: the earlier copy is ungraded", grade_id)
+                del cell.metadata["nbgrader"]
+            else:
+                seen.add(grade_id)
+        return nb, resources
+
+
+class _SourceAware:
+    """Mixin: the assignment's cells as nbgrader stored them, and their order in the source notebook."""
+
+    def _load_source(self, resources):
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            notebook = gb.find_notebook(info["notebook"], info["assignment"])
+            grade = {c.name: float(c.max_score) for c in notebook.grade_cells}
+            solution = {c.name for c in notebook.solution_cells}
+            cells = {c.name: {"source": c.source, "cell_type": c.cell_type, "locked": c.locked,
+                              "checksum": c.checksum, "grade": c.name in grade,
+                              "solution": c.name in solution, "points": grade.get(c.name)}
+                     for c in notebook.source_cells}
+        return cells, self._source_order(info, cells)
+
+    def _source_order(self, info, cells):
+        coursedir = getattr(getattr(self.parent, "parent", None), "coursedir", None) \
+            or CourseDirectory(config=self.config)
+        path = os.path.join(coursedir.format_path(coursedir.source_directory, ".", info["assignment"]),
+                            info["notebook"] + ".ipynb")
+        try:
+            source = nbformat.read(path, as_version=4)
+            order = [c.metadata["nbgrader"]["grade_id"] for c in source.cells
+                     if c.metadata.get("nbgrader", {}).get("grade_id") in cells]
+        except (OSError, ValueError, KeyError):
+            order = []
+        return order + [name for name in cells if name not in order]
+
+
+def released_source(stored_source):
+    """A test cell's text as students received it (nbgrader's own hidden-test removal)."""
+    cell = nbformat.v4.new_code_cell(stored_source)
+    ClearHiddenTests(enforce_metadata=False)._remove_hidden_test_region(cell)
+    return cell.source
+
+
+def must_be_present(cell):
+    """Test cells and read-only cells have to be in every graded notebook."""
+    return cell["grade"] or (cell["locked"] and not cell["solution"])
+
+
+class RecordTampering(_SourceAware, NbGraderPreprocessor):
+    """Flag test and read-only cells that were edited, relabelled or removed (RestoreCells fixes them)."""
+
+    def preprocess(self, nb, resources):
+        if any(f["status"] == "corrupt notebook" for f in status.flags_of(nb)):
+            return nb, resources  # nothing was submitted to tamper with
+        cells, order = self._load_source(resources)
+        present = {}
+        unknown = []
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id is not None:
+                present[grade_id] = cell
+            if grade_id is not None and grade_id not in cells and utils.is_grade(cell):
+                unknown.append(grade_id)
+        required = [name for name in order if must_be_present(cells[name])]
+        missing = [name for name in required if name not in present]
+        edited = [name for name in required if name in present and self._changed(present[name], cells[name])]
+        for names, what in [(edited, "edited (restored)"), (missing, "deleted or stripped of metadata (restored)"),
+                            (unknown, "added as graded cells (made ordinary cells)")]:
+            if names:
+                status.record(nb, "tampered", f"cells {what}: {', '.join(names)}")
+        return nb, resources
+
+    @staticmethod
+    def _changed(cell, stored):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != stored["cell_type"]:
+            return True
+        if bool(meta.get("grade")) != stored["grade"] or bool(meta.get("solution")) != stored["solution"]:
+            return True
+        if stored["grade"] and str(meta.get("points")) not in (str(stored["points"]), str(int(stored["points"]))):
+            return True
+        expected = released_source(stored["source"]) if stored["cell_type"] == "code" else stored["source"]
+        return cell.source.strip() != expected.strip()
+
+
+class RestoreCells(_SourceAware, OverwriteCells):
+    """OverwriteCells that trusts no submitted metadata and puts back every missing test or read-only cell."""
+
+    def preprocess(self, nb, resources):
+        self._cells, self._order = self._load_source(resources)
+        for cell in nb.cells:
+            self._canonical_metadata(cell)
+        nb, resources = super().preprocess(nb, resources)  # restores the text of locked cells
+        self._put_back_missing(nb)
+        return nb, resources
+
+    def _canonical_metadata(self, cell):
+        meta = cell.metadata.get("nbgrader")
+        if meta is None:
+            return
+        stored = self._cells.get(meta.get("grade_id"))
+        if stored is None:  # not part of the assignment: an ordinary cell
+            del cell.metadata["nbgrader"]
+            return
+        if cell.cell_type != stored["cell_type"]:
+            self.update_cell_type(cell, stored["cell_type"])
+        cell.metadata["nbgrader"] = self._metadata(meta["grade_id"], stored)
+        if stored["locked"] or stored["grade"]:
+            cell.metadata["editable"] = False
+            cell.metadata["deletable"] = False
+
+    @staticmethod
+    def _metadata(name, stored):
+        meta = {"grade": stored["grade"], "grade_id": name, "locked": stored["locked"],
+                "schema_version": 3, "solution": stored["solution"], "task": False,
+                "checksum": stored["checksum"]}
+        if stored["grade"]:
+            meta["points"] = stored["points"]
+        return meta
+
+    def _put_back_missing(self, nb):
+        for position, name in enumerate(self._order):
+            stored = self._cells[name]
+            if not must_be_present(stored) or self._index_of(nb, name) is not None:
+                continue
+            cell = self._rebuild(name, stored)
+            earlier = [self._index_of(nb, n) for n in self._order[:position]]
+            earlier = [i for i in earlier if i is not None]
+            if earlier:
+                nb.cells.insert(max(earlier) + 1, cell)
+            else:
+                later = [self._index_of(nb, n) for n in self._order[position + 1:]]
+                later = [i for i in later if i is not None]
+                nb.cells.insert(min(later) if later else len(nb.cells), cell)
+            self.log.warning("Cell '%s' was missing: restored", name)
+
+    @staticmethod
+    def _index_of(nb, name):
+        for index, cell in enumerate(nb.cells):
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == name:
+                return index
+        return None
+
+    def _rebuild(self, name, stored):
+        metadata = {"nbgrader": self._metadata(name, stored), "editable": False, "deletable": False}
+        if stored["cell_type"] == "code":
+            return nbformat.v4.new_code_cell(f"# {RESTORED_NOTE}\n{stored['source']}", metadata=metadata)
+        return nbformat.v4.new_markdown_cell(stored["source"], metadata=metadata)

@@ -1,0 +1,29 @@
+"""What needs an instructor's look in a submission, recorded in the autograded notebook's metadata.
+
+Preprocessors add flags to nb.metadata["convgrade"]; the driver reads them back into grades.csv.
+"""
+
+# status -> what it means (shown on the instructors' page and in the driver's summary)
+STATUSES = {
+    "ok": "graded normally",
+    "missing notebook": "the submission folder has no practice notebook: nothing was graded",
+    "corrupt notebook": "the notebook file could not be read: graded as an empty notebook (0 points)",
+    "kernel died": "the student's code ended the kernel: tests after that point scored 0",
+    "timed out": "a cell or a tested function ran past its time limit and was stopped",
+    "tampered": "test or read-only cells were edited, deleted or stripped of metadata: restored, then graded",
+    "suspicious": "a test passed inside the notebook but failed the independent re-check: scored 0",
+    "grader error": "grading failed for a reason outside the notebook: see the log",
+}
+
+
+def record(nb, status, detail):
+    """Flag the notebook with a status and a one-line detail (each detail once)."""
+    assert status in STATUSES, status
+    flags = nb.metadata.setdefault("convgrade", {}).setdefault("flags", [])
+    entry = {"status": status, "detail": detail}
+    if entry not in flags:
+        flags.append(entry)
+
+
+def flags_of(nb):
+    return list(nb.get("metadata", {}).get("convgrade", {}).get("flags", []))

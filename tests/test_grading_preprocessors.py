@@ -1,0 +1,111 @@
+"""The nbgrader extensions that need no gradebook, on small notebooks built here.
+
+(RecordTampering, RestoreCells and VerifyOutsideKernel need a gradebook and a sandbox: the
+end-to-end test grades a class that exercises them.)
+"""
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+from nbgrader import utils
+
+from convgrade.exporter import read_submission
+from convgrade.execution import TidyOutputs
+from convgrade.feedback import HIDDEN_NOTE, HideHiddenTests
+from convgrade.sanitize import DropDuplicateIds
+from convgrade.status import flags_of
+
+
+def graded_cell(source="assert True", outputs=(), grade_id="a_test"):
+    cell = new_code_cell(source, outputs=list(outputs))
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": grade_id, "locked": True, "points": 1.0,
+                                 "schema_version": 3, "solution": False, "task": False}
+    return cell
+
+
+def stderr(text="UserWarning: slow\n"):
+    return new_output("stream", name="stderr", text=text)
+
+
+def error(ename="AssertionError", evalue="wrong"):
+    return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+def score(cell):
+    return utils.determine_grade(cell)[0]
+
+
+def tidy(*cells):
+    nb = new_notebook(cells=list(cells))
+    TidyOutputs().preprocess(nb, {})
+    return nb
+
+
+def test_a_warning_on_stderr_no_longer_zeroes_a_passing_test():
+    cell = graded_cell(outputs=[stderr(), new_output("stream", name="stdout", text="ok\n")])
+    assert score(cell) == 0  # what nbgrader 0.9 alone would give
+    tidy(cell)
+    assert score(cell) == 1 and "UserWarning: slow" in cell.outputs[0].text
+
+
+def test_a_failing_test_still_scores_zero():
+    cell = graded_cell(outputs=[stderr(), error()])
+    tidy(cell)
+    assert score(cell) == 0 and cell.outputs[0].name == "stderr"
+
+
+def test_a_value_shown_by_a_test_cell_is_not_partial_credit():
+    shown = new_output("execute_result", data={"text/plain": "0.25"}, execution_count=1)
+    cell = graded_cell(outputs=[shown])
+    assert score(cell) == 0.25
+    tidy(cell)
+    assert score(cell) == 1
+
+
+def test_huge_outputs_are_cut_everywhere():
+    answer = new_code_cell("print(...)", outputs=[
+        new_output("stream", name="stdout", text="x" * 1_000_000),
+        new_output("display_data", data={"text/html": "<b>x</b>" * 100_000, "text/plain": "<HTML>"}),
+    ] + [new_output("stream", name="stdout", text="line\n") for _ in range(500)])
+    tidy(answer)
+    assert len(answer.outputs) == 51 and "more outputs removed" in answer.outputs[-1].text
+    assert len(answer.outputs[0].text) < 21_000 and "characters removed by the grader" in answer.outputs[0].text
+    assert list(answer.outputs[1].data) == ["text/plain"] and "removed by the grader" in answer.outputs[1].data["text/plain"]
+
+
+def test_timeouts_flag_the_notebook():
+    stopped = graded_cell(outputs=[error("CheckFailed", "corr2d(...) raised TimeLimitExceeded: corr2d did not finish")])
+    endless = new_code_cell("while True: pass", outputs=[error("CellTimeoutError", "")])
+    nb = tidy(stopped, endless)
+    assert [f["status"] for f in flags_of(nb)] == ["timed out", "timed out"]
+    assert "cell 2" in flags_of(nb)[0]["detail"] and "a_test" in flags_of(nb)[1]["detail"]
+
+
+def test_feedback_hides_the_hidden_part_and_keeps_the_reason():
+    source = '"""corr2d matches PyTorch."""\n_ = corr2d(image, kernel)\n### BEGIN HIDDEN TESTS\nsecret_check()\n### END HIDDEN TESTS'
+    cell = graded_cell(source, outputs=[new_output("error", ename="CheckFailed", evalue="corr2d(X, K) is wrong " * 20,
+                                                  traceback=["Traceback", "secret_check()", "CheckFailed: ..."])])
+    nb = new_notebook(cells=[cell])
+    HideHiddenTests().preprocess(nb, {})
+    assert "secret_check" not in cell.source and cell.source.endswith(HIDDEN_NOTE)
+    assert '"""corr2d matches PyTorch."""' in cell.source
+    assert len(cell.outputs[0].traceback) == 1 and "secret_check" not in cell.outputs[0].traceback[0]
+    assert max(len(line) for line in cell.outputs[0].traceback[0].splitlines()) <= 100
+
+
+def test_copies_lose_their_metadata_and_ids_stay_unique():
+    first, copy_ = graded_cell("print(1)"), graded_cell("print(2)")
+    nb = new_notebook(cells=[first, copy_])
+    copy_["id"] = first["id"]  # a copy made outside JupyterLab
+    DropDuplicateIds().preprocess(nb, {})
+    assert "nbgrader" not in first.metadata and copy_.metadata["nbgrader"]["grade_id"] == "a_test"
+    assert first["id"] != copy_["id"]
+    nbformat.validate(nb)
+
+
+def test_unreadable_submissions_are_told_apart_from_notebooks():
+    text = nbformat.writes(new_notebook(cells=[new_code_cell("x = 1")]))
+    nb, reason = read_submission(text)
+    assert reason is None and nb.cells[0].source == "x = 1"
+    assert read_submission(text[: len(text) // 2])[1].startswith("not valid JSON")
+    assert read_submission('{"cells": "none"}')[1] == "JSON without a list of cells"
+    assert read_submission('{"cells": [{"source": "x"}]}')[1] == "cell 1 is malformed"
+    assert read_submission("[]")[1] == "JSON without a list of cells"
