@@ -7,6 +7,7 @@
 - tests/demo_class/submitted is what tests/demo_class/make_demo_class.py writes.
 """
 import filecmp
+import json
 import os
 import pathlib
 import re
@@ -101,6 +102,8 @@ def test_demo_class_is_what_make_demo_class_writes(tmp_path):
     assert fresh == [p.relative_to(committed) for p in sorted(committed.rglob("*")) if p.is_file()]
     mismatch, errors = filecmp.cmpfiles(committed, tmp_path / "submitted", [str(p) for p in fresh], shallow=False)[1:]
     assert mismatch == [] and errors == [], "run: .venv/bin/python tests/demo_class/make_demo_class.py"
+    expected = json.loads((pathlib.Path(make_demo_class.HERE) / "expected.json").read_text())
+    assert {s: (e["score"], e["status"]) for s, e in expected.items()} == make_demo_class.EXPECTED
 
 
 def test_answer_cells_keep_signature_and_docstring_outside_the_solution():

@@ -163,8 +163,10 @@ def _run_isolated(target, args, timeout):
         raise RuntimeError(f"{target.__name__}{args[1:]} failed (exit code {process.exitcode})")
 
 
-def _serve_jobs(config, connection):
+def _serve_jobs(config, connection, inherited):
     """A worker's life: grade the submissions the driver sends, one at a time, until it hangs up."""
+    for other in inherited:  # copies of the driver's pipe ends would keep our own pipe from closing
+        other.close()
     api = _api(config)
     while True:
         try:
@@ -198,6 +200,9 @@ def _grade_one(api, student, assignment, log_path):
             sys.stderr.flush()
 
 
+_driver_ends = []  # the driver's end of every worker's pipe (a new worker closes its copies)
+
+
 class _Worker:
     """A forked grading process, kept for the next submission while it is healthy (it stays warm:
     nbgrader's first run in a process costs about a second more than the next ones)."""
@@ -205,9 +210,11 @@ class _Worker:
     def __init__(self, config):
         context = multiprocessing.get_context("fork")
         self.connection, end = context.Pipe()
-        self.process = context.Process(target=_child_main, args=(_serve_jobs, (config, end)))
+        inherited = [*_driver_ends, self.connection]
+        self.process = context.Process(target=_child_main, args=(_serve_jobs, (config, end, inherited)))
         self.process.start()
         end.close()
+        _driver_ends.append(self.connection)
         self.job = None
 
     def give(self, student, assignment, log_path):
@@ -230,6 +237,7 @@ class _Worker:
         return None
 
     def stop(self):
+        _driver_ends.remove(self.connection)
         self.connection.close()
         self.process.join(10)
         if self.process.is_alive():
@@ -245,8 +253,8 @@ def _run_workers(course, config, todo, jobs, student_timeout, say):
                 if worker.job is None and queue:
                     student, assignment = queue.pop(0)
                     worker.give(student, assignment, report.log_path(course, config, student, assignment, ".log"))
-            while queue and len(workers) < jobs:
-                workers.append(_Worker(config))
+            if queue and len(workers) < jobs:
+                workers.append(_Worker(config))  # it gets a submission on the next turn
             time.sleep(0.05)
             for worker in list(workers):
                 if worker.job is None:
