@@ -80,9 +80,9 @@ def corr2d_matrix(input_shape, K):
     """
     K = as_float_array(K, "K")
     check_ndim(K, "K", (2,), "a kernel (kh, kw)")
-    H, W = positive_pair(tuple(input_shape), "input_shape") if len(tuple(input_shape)) == 2 else (None, None)
-    if H is None:
+    if len(tuple(input_shape)) != 2:
         raise ValueError(f"input_shape must be (H, W), got {tuple(input_shape)}")
+    H, W = positive_pair(tuple(input_shape), "input_shape")
     kh, kw = K.shape
     if kh > H or kw > W or 0 in K.shape:
         raise ValueError(f"kernel K of shape {K.shape} does not fit in an input of shape {(H, W)}")
@@ -203,14 +203,13 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
             raise ValueError(f"bias must have shape (C_out,) = ({c_out},) to match weight {weight.shape}, got {bias.shape}")
     dtype = result_dtype(x4, weight) if bias is None else result_dtype(x4, weight, bias)
     oh, ow = out_hw
-    # im2col on a channels-last copy: each window row is then kw*C contiguous numbers, so
-    # gathering the columns is a run of short memcpys, and one matrix product per group does the rest.
+    # im2col on a padded channels-last copy, viewed as NCHW so that `_windows` sees the usual axes:
+    # in memory each window row is kw*C contiguous numbers, so gathering the rows is a run of short
+    # memcpys, and one matrix product per group does the rest.
     xh = np.pad(x4.transpose(0, 2, 3, 1), ((0, 0), pads[0], pads[1], (0, 0))).astype(dtype, copy=False)
-    (sh, sw), (dh, dw) = stride, dilation
-    win = sliding_window_view(xh, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(1, 2))
-    win = win[:, : sh * (oh - 1) + 1 : sh, : sw * (ow - 1) + 1 : sw, :, ::dh, ::dw]  # (N, Ho, Wo, C, kh, kw)
+    win = _windows(xh.transpose(0, 3, 1, 2), (kh, kw), stride, dilation, out_hw)  # (N, C, Ho, Wo, kh, kw)
     g, og = groups, c_out // groups
-    cols = win.reshape(n, oh, ow, g, c_per_group, kh, kw).transpose(3, 0, 1, 2, 5, 6, 4)
+    cols = win.reshape(n, g, c_per_group, oh, ow, kh, kw).transpose(1, 0, 3, 4, 5, 6, 2)
     cols = cols.reshape(g, n * oh * ow, kh * kw * c_per_group)
     wmat = weight.reshape(g, og, c_per_group, kh, kw).transpose(0, 3, 4, 2, 1)
     wmat = wmat.reshape(g, kh * kw * c_per_group, og).astype(dtype, copy=False)
