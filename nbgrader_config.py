@@ -1,50 +1,72 @@
 """nbgrader configuration for the course (run nbgrader from the repository root).
 
-The graded practice is meant to hold up under what a real class hands in, so autograde runs with
-a few extensions from src/convgrade (configured here; nbgrader itself is unchanged):
+Grading holds up in front of a class because of extensions from the convgrade engine, all set
+here (nbgrader itself is unchanged), for `make grade` and plain `nbgrader autograde` alike:
 
-- sanitize: copied cells lose their metadata instead of aborting the run (DropDuplicateIds),
-  edited/deleted/relabelled test and read-only cells are flagged (RecordTampering) and put back
-  from the gradebook in source order (RestoreCells);
-- execution: a kernel that dies no longer discards the submission (ResilientExecute); a warning
-  on stderr no longer zeroes a passing test and huge outputs are cut (TidyOutputs);
-- the check the student's code cannot reach: every graded behaviour is re-checked with fresh
-  random inputs in a fresh process, compared in the grader; a test keeps its points only if it
-  passed in the kernel and there (VerifyOutsideKernel);
+- isolation: every submission's code runs in bubblewrap sandboxes (kernel.SandboxedKernelManager
+  for the notebook's kernel, replay.Replay for the re-check): a private copy of that submission
+  only, read-only libraries, no network, no course folder, a non-root uid, memory/process/disk
+  limits (c.Isolation.*). Without bubblewrap nothing is graded unless c.Isolation.mode = "none";
+- sanitize: a submission's own grading records are dropped (StripIntake), copied cells lose their
+  metadata instead of aborting the run (DropDuplicateIds), edited/deleted/relabelled test and
+  read-only cells are flagged (RecordTampering) and put back from the gradebook as released
+  (RestoreCells): hidden tests never enter the student's kernel; answers that reach for ways
+  around the rules are flagged "needs review" (ScanAnswers);
+- execution: the kernel is seeded per cell from the submission's key (ResilientExecute), a dead
+  kernel no longer discards the submission, output is bounded while it arrives (TidyOutputs caps
+  it again);
+- the re-check: every test cell runs again in the grader itself, against a fresh sandboxed replay
+  of the notebook, on the same inputs; its verdict is the score (VerifyOutsideKernel). What an
+  assignment forbids, and the helpers its hidden tests call, are in source/<assignment>/checks.py;
 - unreadable notebooks are graded as empty ones, flagged "corrupt notebook" (TolerantNotebookExporter);
-- feedback shows why a test failed, never the hidden test code (HideHiddenTests).
+- feedback: why a test failed in words, never hidden test code, no script from any host, and
+  nothing but the pages in feedback/ (convgrade.feedback);
+- grades: `nbgrader export` and `make grade` write the same grades.csv, with a status column.
 
-`make grade` (tools/grade.py) runs the whole workflow in parallel; plain `nbgrader autograde
-conv-basics` with this file grades everyone too, one student after the other.
+See book/instructors.md ("For instructors") and book/new_assignment.md ("Write a new assignment").
 """
 import os
+import sys
+
+import convgrade.feedback
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
+# nbgrader puts the course folder first on sys.path; nothing should ever be imported from there.
+_course = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.realpath(p or os.curdir) != os.path.realpath(_course)]
+
 # Kernels, graders and the re-check share the cores; PyTorch's OpenMP threads would spin on the
-# tiny tensors of the tests and cost about a tenth of the grading time. (Inherited by the kernels.)
+# tiny tensors of the tests and cost about a tenth of the grading time.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-c.CourseDirectory.root = "."
+c.CourseDirectory.root = _course
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "exercises"
 c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
+# An assignment's checks stay with the instructor: never released, never copied next to a submission.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "checks.py"]
 
-# Seconds per cell, in the kernel and in the re-check (a correct notebook needs well under 1 s
-# per cell; the tests themselves stop a function after 5 s).
+# Seconds per cell, in the kernel and in the re-check (a correct notebook needs well under 1 s per
+# cell; the helpers stop a tested function after 3 s, see source/gradehelp.py).
 c.Execute.timeout = 10
 c.Execute.startup_timeout = 120  # two graders starting kernels on a busy 2-core machine
 c.Execute.shutdown_kernel = "immediate"  # a graceful shutdown costs seconds per student
 
+# The sandboxes (see convgrade/isolation.py for every limit).
+c.Isolation.mode = "bubblewrap"
+
 c.Autograde.exporter_class = "convgrade.exporter.TolerantNotebookExporter"
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
+    "convgrade.sanitize.StripIntake",
     "convgrade.sanitize.DropDuplicateIds",
     "convgrade.sanitize.RecordTampering",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "convgrade.sanitize.RestoreCells",
+    "convgrade.scan.ScanAnswers",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
@@ -58,9 +80,25 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.LimitOutput.max_lines = 200
+# A test cell the grader cannot run itself: "flag" (status "not re-checked", kernel result) or "zero".
+c.VerifyOutsideKernel.unverified = "flag"
 
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "convgrade.feedback.HideHiddenTests",
+    "convgrade.feedback.MathToMathML",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+c.GenerateFeedback.post_convert_hook = convgrade.feedback.only_html(_course, "feedback")
+c.HTMLExporter.template_name = "convgrade_feedback"
+c.HTMLExporter.extra_template_basedirs = [convgrade.feedback.TEMPLATES, convgrade.feedback.NBGRADER_TEMPLATES]
+
+# nbgrader zip_collect ASSIGNMENT: a Canvas "Download Submissions" zip in downloaded/ASSIGNMENT/archive/,
+# whose files are named <student>_[LATE_]<user id>_<submission id>_<file>[-<n>].ipynb.
+c.ZipCollectApp.collector_plugin = "nbgrader.plugins.FileNameCollectorPlugin"
+c.FileNameCollectorPlugin.named_regexp = (
+    r".*/(?P<student_id>[A-Za-z0-9]+)_(?:LATE_|late_)?\d+_\d+_(?P<file_id>[A-Za-z0-9_]+?)(?:-\d+)?\.ipynb$")
+
+# nbgrader export writes grades.csv with nbgrader's columns plus status and details (the same file
+# `make grade` writes).
+c.ExportApp.plugin_class = "convgrade.export.StatusCsvExportPlugin"

@@ -1,64 +1,16 @@
-"""Comparisons and oracles for the practice's checks: what came back, what PyTorch says, in words.
+"""Comparisons for an assignment's checks, with messages a student can act on.
 
-Every comparison raises CheckFailed with a message a student can act on: the call, what it gave,
-what was expected. The oracles are PyTorch, imported only when a check needs it.
+They run in the grader (verify.py), on values copied out of the re-check sandbox, so they can be
+trusted. Every failure raises CheckFailed (an AssertionError) saying what was called, what came
+back and what was expected, in words; nothing here knows about any course.
 """
-from dataclasses import dataclass
-
 import numpy as np
 
-from . import guards
+from .replay import CallTimedOut
 
 
 class CheckFailed(AssertionError):
     """A behaviour did not hold; the message says what was called, what came back and why it is wrong."""
-
-
-@dataclass
-class Outcome:
-    """What a call did: returned `value`, or raised (`error_types` = the exception's class names)."""
-    value: object = None
-    error_types: tuple = ()
-    message: str = ""
-
-    @property
-    def raised(self):
-        return bool(self.error_types)
-
-
-def returned(outcome, name, args, kwargs):
-    """The value of a call that had to succeed; CheckFailed (in words) if it raised."""
-    if outcome.raised:
-        raise CheckFailed(f"{describe_call(name, args, kwargs)} raised {outcome.message}")
-    return outcome.value
-
-
-def torch_corr2d(X, K):
-    """Cross-correlation by PyTorch (conv2d is a cross-correlation), as float64 numpy."""
-    import torch
-    x = torch.as_tensor(np.asarray(X, dtype=float))[None, None]
-    k = torch.as_tensor(np.asarray(K, dtype=float))[None, None]
-    return torch.nn.functional.conv2d(x, k)[0, 0].numpy()
-
-
-# The shape oracles run PyTorch on small zero tensors: shape-only "meta" tensors would make torch
-# import sympy, half a second in every kernel and every grader.
-
-def torch_conv_shapes(input_shape, out_channels, kernel_size, stride=1, padding=0, bias=True):
-    """Output, weight and bias shapes of nn.Conv2d applied to an input of input_shape, from PyTorch."""
-    import torch
-    with torch.no_grad():
-        conv = torch.nn.Conv2d(input_shape[1], out_channels, kernel_size, stride=stride, padding=padding, bias=bias)
-        output = conv(torch.zeros(input_shape))
-    return {"output": tuple(output.shape), "weight": tuple(conv.weight.shape),
-            "bias": None if conv.bias is None else tuple(conv.bias.shape)}
-
-
-def torch_output_size(n, k, p, s):
-    """Output length along one axis, from PyTorch's conv2d."""
-    import torch
-    x, w = torch.zeros(1, 1, n, 1), torch.zeros(1, 1, k, 1)
-    return torch.nn.functional.conv2d(x, w, stride=(s, 1), padding=(p, 0)).shape[2]
 
 
 def describe(value):
@@ -71,16 +23,17 @@ def describe(value):
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def describe_call(name, args, kwargs):
+def describe_call(name, args=(), kwargs=None):
     """How a call looks in a message, e.g. corr2d(a numpy array of shape (5, 5), ...)."""
     shown = [describe(a) if hasattr(a, "shape") else repr(a) for a in args]
-    shown += [f"{k}={v!r}" for k, v in kwargs.items()]
+    shown += [f"{k}={v!r}" for k, v in (kwargs or {}).items()]
     return f"{name}({', '.join(shown)})"
 
 
 def as_number_array(value, what):
     """value as a float array, or CheckFailed saying what came back instead."""
-    if not isinstance(value, (bool, str, bytes, dict, type(None))):
+    if isinstance(value, (np.ndarray, np.generic, int, float, list, tuple)) and not isinstance(value, bool) \
+            or type(value).__name__ == "Tensor":
         try:
             return np.asarray(value, dtype=float)
         except (TypeError, ValueError, RuntimeError):
@@ -91,6 +44,7 @@ def as_number_array(value, what):
 def expect_array(value, want, what):
     """value has want's shape and values (np.allclose's default tolerances, as the visible tests)."""
     got = as_number_array(value, what)
+    want = np.asarray(want, dtype=float)
     if got.shape != want.shape:
         raise CheckFailed(f"{what} has shape {got.shape}; expected shape {want.shape}")
     if not np.allclose(got, want):
@@ -101,24 +55,47 @@ def expect_array(value, want, what):
                           f"got {got[where]:.6g}, expected {want[where]:.6g}")
 
 
+def is_shape(value, want):
+    """value is a tuple or list of ints (numpy ints count, bools do not) equal to want."""
+    if not isinstance(value, (tuple, list)) or len(value) != len(want):
+        return False
+    return all(isinstance(g, (int, np.integer)) and not isinstance(g, bool) and int(g) == w
+               for g, w in zip(value, want))
+
+
 def expect_shape(value, want, what):
-    """value is a shape equal to want (guards.same_shape: a tuple or list of ints, as the visible tests)."""
-    if not guards.same_shape(value, want):
+    if not is_shape(value, want):
         raise CheckFailed(f"{what} is {describe(value)}; expected the shape {tuple(want)} (a tuple of ints)")
 
 
-def expect_rejected(student, name, args, kwargs, errors, why):
-    outcome = student.attempt(name, *args, **kwargs)
+def expect_int(value, want, what):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise CheckFailed(f"{what} gave {describe(value)}; expected the int {want}")
+    if int(value) != want:
+        raise CheckFailed(f"{what} gave {int(value)}; expected {want}")
+
+
+def expect_rejected(function, name, args, kwargs, errors, why):
+    """Calling function must raise one of `errors` (exception classes) because `why`."""
     call = describe_call(name, args, kwargs)
-    if "TimeLimitExceeded" in outcome.error_types:
-        raise CheckFailed(f"{call} raised {outcome.message}")
-    if not outcome.raised:
-        raise CheckFailed(f"{call} returned {describe(outcome.value)}; it should raise "
-                          f"{' or '.join(errors)} because {why}")
-    if not set(errors) & set(outcome.error_types):
-        raise CheckFailed(f"{call} raised {outcome.message}; it should raise {' or '.join(errors)} "
-                          f"because {why}")
+    expected = " or ".join(e.__name__ for e in errors)
+    try:
+        returned = function(*args, **kwargs)
+    except CallTimedOut as error:
+        raise CallTimedOut(f"{call}: {error}") from None
+    except errors:
+        return
+    except Exception as error:
+        raise CheckFailed(f"{call} raised {type(error).__name__}: {error}; it should raise {expected} "
+                          f"because {why}") from None
+    raise CheckFailed(f"{call} returned {describe(returned)}; it should raise {expected} because {why}")
 
 
-def random_matrix(rng, shape):
-    return rng.integers(-9, 10, size=shape).astype(float) + rng.random(shape).round(2)
+def returned(function, name, *args, **kwargs):
+    """function(*args, **kwargs), or CheckFailed saying that the call raised."""
+    try:
+        return function(*args, **kwargs)
+    except CallTimedOut as error:
+        raise CallTimedOut(f"{describe_call(name, args, kwargs)}: {error}") from None
+    except Exception as error:
+        raise CheckFailed(f"{describe_call(name, args, kwargs)} raised {type(error).__name__}: {error}") from None

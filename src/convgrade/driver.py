@@ -1,22 +1,42 @@
-"""`make grade`: autograde every submission, each isolated, then feedback and grades.csv.
+"""`make grade`: autograde every submission on a Dask cluster, then feedback and grades.csv.
 
-The driver imports nbgrader once and forks one worker per core. A worker grades one submission
-at a time with nbgrader's own autograde and generate_feedback (its API, with the course's
-nbgrader_config.py) and stays warm for the next one: a fork starts in milliseconds, where a fresh
-`nbgrader` command needs seconds just to import. A submission that hangs, crashes or kills its
-worker stops only itself: the driver kills the worker after --student-timeout (status "timed
-out") or notices that it died ("grader error"), discards what it half wrote, and grades the next
-submission with a fresh worker. Workers share one sandbox server (convgrade.sandbox) for the
-independent re-check, and the SQLite gradebook, which nbgrader opens per operation.
+The unit of work is one (student, assignment): a task (tasks.grade_submission) that takes the
+submission, the assignment's source and the course's configuration as data, grades them with
+nbgrader in a temporary course folder on its worker, and returns the autograded notebook, the
+feedback page and the log. This client writes them into autograded/ and feedback/ and, for the
+default SQLite gradebook, records the grades with nbgrader's own SaveAutoGrades; with a
+PostgreSQL db_url the workers write their grades to that database themselves.
+
+By default the cluster is a LocalCluster of one worker process per core (one thread each),
+started here and shut down at the end; --scheduler ADDRESS (or CONVGRADE_SCHEDULER) submits to
+a cluster that is already running. A worker that dies mid-task has its submission graded again
+elsewhere; a submission that kills every worker it lands on is flagged after a bounded number of
+tries, and the batch goes on. Nothing is recorded until a task's result arrives, so nothing is
+lost or counted twice.
 """
 import argparse
-import multiprocessing
 import os
 import pathlib
 import sys
+import tempfile
 import time
 
-from . import report
+from . import export, report
+
+ENV_SCHEDULER = "CONVGRADE_SCHEDULER"
+ALLOWED_FAILURES = 2  # workers a submission may take down with it before it is flagged
+
+
+def load_config(course):
+    from traitlets.config.loader import PyFileConfigLoader
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    config.CourseDirectory.root = str(pathlib.Path(course).resolve())
+    return config
+
+
+def course_directory(config):
+    from nbgrader.coursedir import CourseDirectory
+    return CourseDirectory(config=config)
 
 
 def main(argv=None):
@@ -24,276 +44,314 @@ def main(argv=None):
     parser.add_argument("--course", default=".", help="course root with nbgrader_config.py (default: .)")
     parser.add_argument("--assignment", default="", help="one assignment (default: every one in source/)")
     parser.add_argument("--student", default="", help="re-grade one student (grades.csv still lists everyone)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="students graded at once")
-    parser.add_argument("--student-timeout", type=float, default=600, help="seconds before a worker is killed")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="local worker processes (default: cores)")
+    parser.add_argument("--scheduler", default=os.environ.get(ENV_SCHEDULER, ""),
+                        help=f"address of a running Dask scheduler (or ${ENV_SCHEDULER}); default: a LocalCluster")
+    parser.add_argument("--executor", choices=["dask", "pool", "serial"], default="dask",
+                        help="dask (default), a plain process pool, or one by one in this process")
+    parser.add_argument("--student-timeout", type=float, default=1800, help="seconds before a task is given up")
+    parser.add_argument("--no-isolation", action="store_true",
+                        help="grade without bubblewrap sandboxes (rows get the status 'not isolated')")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.add_argument("--report-only", action="store_true",
                         help="only write grades.csv from what is graded (e.g. after plain nbgrader autograde)")
     args = parser.parse_args(argv)
-    if not (pathlib.Path(args.course) / "nbgrader_config.py").is_file():
-        parser.error(f"no nbgrader_config.py in {pathlib.Path(args.course).resolve()}: not a course folder")
+    course = pathlib.Path(args.course).resolve()
+    if not (course / "nbgrader_config.py").is_file():
+        parser.error(f"no nbgrader_config.py in {course}: not a course folder")
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    say = (lambda *a, **k: None) if args.quiet else print
     if args.report_only:
-        rows = write_report(args.course, args.assignment)
-        print(report.summary(rows, pathlib.Path(args.course).resolve() / "grades.csv", 0))
+        started = time.monotonic()
+        rows, path = write_report(course, args.assignment)
+        say(report.summary(rows, path, time.monotonic() - started, graded=0))
         return 0
-    grade_course(args.course, args.assignment, args.student, args.jobs, args.student_timeout,
-                 progress=None if args.quiet else print)
+    try:
+        grade_course(course, args.assignment, args.student, jobs=args.jobs, scheduler=args.scheduler,
+                     executor=args.executor, isolation="none" if args.no_isolation else None,
+                     student_timeout=args.student_timeout, progress=say)
+    except CourseError as error:
+        print(f"make grade: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
-def grade_course(course, assignment="", student="", jobs=2, student_timeout=600.0, progress=print):
+class CourseError(Exception):
+    """Something about the course stops grading before it starts (said in words)."""
+
+
+def write_report(course, assignment=""):
+    """grades.csv (nbgrader export's columns plus status and details) for the whole class."""
+    from nbgrader.api import Gradebook
+    coursedir = course_directory(load_config(course))
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        rows = export.rows(gb, coursedir, [assignment] if assignment else [])
+    path = pathlib.Path(coursedir.root) / "grades.csv"
+    export.write(path, rows)
+    return rows, path
+
+
+def grade_course(course, assignment="", student="", jobs=2, scheduler="", executor="dask", isolation=None,
+                 student_timeout=1800.0, progress=print):
     """Grade the course's submissions; write feedback and grades.csv; return the CSV rows."""
     started = time.monotonic()
     say = progress or (lambda *a, **k: None)
     course = pathlib.Path(course).resolve()
-    os.chdir(course)
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
-    from . import sandbox
-    os.environ[sandbox.ENV_SOCKET] = sandbox.start_server()  # it loads torch while the driver loads the rest
-    try:
-        config = load_config(course)
-        assignments = [assignment] if assignment else report.assignments(course, config)
-        students = [student] if student else report.students(course, config)
-        say(f"Grading {len(students)} student(s) x {len(assignments)} assignment(s) in {course} "
-            f"with {jobs} worker(s)")
-        _preload()
-        for name in assignments:
-            _run_isolated(_prepare_assignment, (config, name), timeout=600)
-        todo = []
-        for name in assignments:
-            for who in students:
-                missing = report.missing_notebooks(course, config, who, name)
-                if missing:
-                    report.write_record(course, config, who, name, "missing notebook", missing)
-                    _run_isolated(_register_student, (config, who), timeout=120)
-                else:
-                    todo.append((who, name))
-        sandbox.wait_for_server(os.environ[sandbox.ENV_SOCKET])
-        _run_workers(course, config, todo, jobs, student_timeout, say)
-    finally:
-        sandbox.stop_server()
-        del os.environ[sandbox.ENV_SOCKET]
-    rows = write_report(course, assignment)
-    say(report.summary(rows, course / "grades.csv", time.monotonic() - started))
-    return rows
-
-
-def write_report(course, assignment=""):
-    """grades.csv for every submitted folder and assignment, from the gradebook and the flags."""
-    course = pathlib.Path(course).resolve()
     config = load_config(course)
-    assignments = [assignment] if assignment else report.assignments(course, config)
-    rows = report.build_rows(course, config, assignments, report.students(course, config))
-    report.write_csv(course, rows)
+    if isolation:
+        config.Isolation.mode = isolation
+    coursedir = course_directory(config)
+    _check_isolation(config)
+    shared_db = not coursedir.db_url.startswith("sqlite")
+    _check_database(coursedir.db_url)
+    assignments = [assignment] if assignment else report.assignments(coursedir)
+    students = [student] if student else report.students(coursedir)
+    templates = {name: _prepare_assignment(config, name, want_template=not shared_db) for name in assignments}
+    jobs_todo = []
+    for name in assignments:
+        for who in students:
+            _register_student(coursedir.db_url, who)
+            missing = report.missing_notebooks(coursedir, who, name)
+            if missing:
+                report.discard_results(coursedir, who, name)
+                report.write_record(coursedir, who, name, "missing notebook", missing)
+            else:
+                jobs_todo.append(_job(course, config, coursedir, who, name, templates[name], shared_db))
+    say(f"Grading {len(jobs_todo)} submission(s) of {len(students)} student(s) x {len(assignments)} "
+        f"assignment(s) in {course}")
+    done = [0]
+
+    def finished(job, result):
+        done[0] += 1
+        store(coursedir, job, result, record_grades=not shared_db, config=config)
+        say(report.progress_line(coursedir, job["student"], job["assignment"], done[0], len(jobs_todo),
+                                 result.get("seconds", 0.0)))
+
+    run = {"dask": run_on_dask, "pool": run_in_pool, "serial": run_serially}[executor]
+    run(jobs_todo, finished, jobs=jobs, scheduler=scheduler, isolation=config.Isolation.get("mode", "bubblewrap"),
+        student_timeout=student_timeout, say=say)
+    rows, path = write_report(course, assignment)
+    say(report.summary(rows, path, time.monotonic() - started, graded=len(jobs_todo)))
     return rows
 
 
-def _preload():
-    """Import once here what every worker needs, so that each fork starts with it loaded."""
-    import nbconvert.exporters  # noqa: F401
-    import nbgrader.apps  # noqa: F401
-    import torch  # noqa: F401  (the re-check's oracle; no torch op runs before the fork)
-    from . import exporter, execution, feedback, sanitize, verify  # noqa: F401
+# ---------------------------------------------------------------- before grading
+
+def _check_isolation(config):
+    from .isolation import Isolation, IsolationUnavailable
+    try:
+        Isolation(config=config).check()
+    except IsolationUnavailable as error:
+        raise CourseError(str(error)) from None
 
 
-def load_config(course):
-    from traitlets.config.loader import PyFileConfigLoader
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-    config.CourseDirectory.root = str(course)
-    return config
+def _check_database(db_url):
+    """A clear error naming db_url before anything is graded, if the gradebook cannot be reached."""
+    from nbgrader.api import Gradebook
+    try:
+        with Gradebook(db_url) as gb:
+            gb.assignments  # noqa: B018 (a query: it fails if the database does not answer)
+    except Exception as error:
+        raise CourseError(f"cannot open the gradebook at db_url={db_url!r} (set in nbgrader_config.py): "
+                          f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}") from None
 
 
-# ---------------------------------------------------------------- work done in forked processes
-
-def _api(config):
+def _prepare_assignment(config, assignment, want_template):
+    """Put the assignment's cells in the gradebook (nbgrader generate_assignment) without touching the
+    committed release; for a SQLite gradebook also make a template gradebook holding only them."""
     from nbgrader.apps import NbGraderAPI
-    return NbGraderAPI(config=config)
-
-
-def _prepare_assignment(config, assignment):
-    """Put the assignment's source cells in the gradebook (nbgrader generate_assignment) without
-    touching the committed release: the release goes to a temporary folder."""
-    import tempfile
     from traitlets.config import Config
-    with tempfile.TemporaryDirectory() as release:
+    with tempfile.TemporaryDirectory(prefix="convgrade-release-") as release:
         local = Config(config)
         local.CourseDirectory.release_directory = release
-        result = _api(local).generate_assignment(assignment, force=True, create=True)
-    if not result["success"]:
-        raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{result.get('error', '')}")
+        result = NbGraderAPI(config=local).generate_assignment(assignment, force=True, create=True)
+        if not result["success"]:
+            raise CourseError(f"nbgrader generate_assignment {assignment} failed:\n{result.get('error', '')}")
+        if not want_template:
+            return None
+        local.CourseDirectory.db_url = f"sqlite:///{release}/template.db"
+        result = NbGraderAPI(config=local).generate_assignment(assignment, force=True, create=True)
+        if not result["success"]:
+            raise CourseError(f"nbgrader generate_assignment {assignment} failed:\n{result.get('error', '')}")
+        return pathlib.Path(release, "template.db").read_bytes()
 
 
-def _register_student(config, student):
+def _register_student(db_url, student):
     from nbgrader.api import Gradebook
-    api = _api(config)
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+    with Gradebook(db_url) as gb:
         gb.update_or_create_student(student)
 
 
-def _child_main(target, args):
-    """Body of every forked process: run target, then leave without running the driver's exit code."""
-    try:
-        target(*args)
-    except BaseException:
-        import traceback
-        traceback.print_exc()
-        sys.stderr.flush()
-        os._exit(2)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+def _job(course, config, coursedir, student, assignment, template, shared_db):
+    from . import seeds, tasks
+    secret = seeds.course_secret(coursedir.root, config.Seeds.get("secret_file", seeds.SECRET_FILE))
+    dirs = {kind: getattr(coursedir, f"{kind}_directory") for kind in ("source", "submitted", "autograded", "feedback")}
+    return {
+        "student": student, "assignment": assignment, "dirs": dirs, "course_id": coursedir.course_id,
+        "config": (course / "nbgrader_config.py").read_text(),
+        "source": tasks.read_tree(report.folder(coursedir, "source") / assignment, follow_links=True),
+        "submission": tasks.read_tree(report.folder(coursedir, "submitted") / student / assignment),
+        "gradebook": None if shared_db else template, "db_url": coursedir.db_url if shared_db else None,
+        "key": seeds.student_key(secret, coursedir.course_id, assignment, student),
+        "isolation": config.Isolation.get("mode", "bubblewrap"),
+    }
 
 
-def _start(target, args):
-    process = multiprocessing.get_context("fork").Process(target=_child_main, args=(target, args))
-    process.start()
-    return process
+# ---------------------------------------------------------------- after a task
 
-
-def _run_isolated(target, args, timeout):
-    """Run target(*args) in a forked process (no database handle or thread ever lives in the driver)."""
-    process = _start(target, args)
-    process.join(timeout)
-    if process.is_alive():
-        _kill_tree(process.pid)
-        raise RuntimeError(f"{target.__name__} did not finish within {timeout} s")
-    if process.exitcode != 0:
-        raise RuntimeError(f"{target.__name__}{args[1:]} failed (exit code {process.exitcode})")
-
-
-def _serve_jobs(config, connection, inherited):
-    """A worker's life: grade the submissions the driver sends, one at a time, until it hangs up."""
-    for other in inherited:  # copies of the driver's pipe ends would keep our own pipe from closing
-        other.close()
-    api = _api(config)
-    while True:
-        try:
-            student, assignment, log_path = connection.recv()
-        except EOFError:
-            return
-        connection.send(_grade_one(api, student, assignment, log_path))
-
-
-def _grade_one(api, student, assignment, log_path):
-    """Autograde one submission and write its feedback: '' if both worked, else what failed."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    with open(log_path, "w") as log:  # kernels, sqlalchemy and nbgrader write here, not to the terminal
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
-        try:
-            graded = api.autograde(assignment, student, force=True, create=True)
-            print(graded.get("log", ""), graded.get("error", ""), sep="\n")
-            if not graded["success"]:
-                return "nbgrader autograde failed"
-            feedback = api.generate_feedback(assignment, student, force=True)
-            print(feedback.get("log", ""), feedback.get("error", ""), sep="\n")
-            return "" if feedback["success"] else "nbgrader generate_feedback failed"
-        except Exception:
-            import traceback
-            traceback.print_exc()
-            return "the grader raised an exception"
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-
-
-_driver_ends = []  # the driver's end of every worker's pipe (a new worker closes its copies)
-
-
-class _Worker:
-    """A forked grading process, kept for the next submission while it is healthy (it stays warm:
-    nbgrader's first run in a process costs about a second more than the next ones)."""
-
-    def __init__(self, config):
-        context = multiprocessing.get_context("fork")
-        self.connection, end = context.Pipe()
-        inherited = [*_driver_ends, self.connection]
-        self.process = context.Process(target=_child_main, args=(_serve_jobs, (config, end, inherited)))
-        self.process.start()
-        end.close()
-        _driver_ends.append(self.connection)
-        self.job = None
-
-    def give(self, student, assignment, log_path):
-        self.job = (student, assignment, log_path, time.monotonic())
-        self.connection.send((student, assignment, str(log_path)))
-
-    def outcome(self, timeout):
-        """None while the submission is being graded; then '' (graded) or what went wrong."""
-        started = self.job[3]
-        if self.connection.poll():
-            try:
-                return self.connection.recv()
-            except EOFError:
-                pass
-        if not self.process.is_alive():
-            return f"the grading process ended (exit code {self.process.exitcode})"
-        if time.monotonic() - started > timeout:
-            _kill_tree(self.process.pid)
-            return f"timed out: grading stopped after {timeout:.0f} s"
-        return None
-
-    def stop(self):
-        _driver_ends.remove(self.connection)
-        self.connection.close()
-        self.process.join(10)
-        if self.process.is_alive():
-            _kill_tree(self.process.pid)
-
-
-def _run_workers(course, config, todo, jobs, student_timeout, say):
-    """Grade the (student, assignment) pairs on `jobs` workers; a worker that fails is replaced."""
-    queue, workers, done = list(todo), [], 0
-    try:
-        while queue or any(worker.job for worker in workers):
-            for worker in workers:
-                if worker.job is None and queue:
-                    student, assignment = queue.pop(0)
-                    worker.give(student, assignment, report.log_path(course, config, student, assignment, ".log"))
-            if queue and len(workers) < jobs:
-                workers.append(_Worker(config))  # it gets a submission on the next turn
-            time.sleep(0.05)
-            for worker in list(workers):
-                if worker.job is None:
-                    continue
-                problem = worker.outcome(student_timeout)
-                if problem is None:
-                    continue
-                student, assignment, log_path, started = worker.job
-                worker.job = None
-                if problem:
-                    report.discard_results(course, config, student, assignment)
-                    state = "timed out" if problem.startswith("timed out") else "grader error"
-                    report.write_record(course, config, student, assignment, state, f"{problem}; see {log_path}")
-                    worker.stop()  # it may be broken: the next submission gets a fresh one
-                    workers.remove(worker)
-                else:
-                    report.clear_record(course, config, student, assignment)
-                done += 1
-                say(report.progress_line(course, config, student, assignment, done, len(todo),
-                                         time.monotonic() - started))
-    finally:
-        for worker in workers:
-            worker.stop()
-
-
-def _kill_tree(pid):
-    """Kill a worker and everything it started (its kernel runs in a session of its own)."""
-    import psutil
-    try:
-        parent = psutil.Process(pid)
-        family = parent.children(recursive=True) + [parent]
-    except psutil.NoSuchProcess:
+def store(coursedir, job, result, record_grades, config):
+    """Write one task's results into the course (the only place that writes there)."""
+    student, assignment = job["student"], job["assignment"]
+    report.discard_results(coursedir, student, assignment)
+    report.log_path(coursedir, student, assignment, ".log").write_text(result.get("log", ""), encoding="utf-8")
+    if result.get("problem"):
+        state = "timed out" if result["problem"].startswith("timed out") else "grader error"
+        report.write_record(coursedir, student, assignment, state,
+                            f"{result['problem']}; see {report.LOG_FOLDER}/{assignment}/{student}.log")
         return
-    for process in family:
+    for kind, files in (("autograded", result["autograded"]), ("feedback", result["feedback"])):
+        folder = report.folder(coursedir, kind) / student / assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            (folder / pathlib.Path(name).name).write_bytes(data)
+    if record_grades:
+        _record_grades(coursedir, config, student, assignment, result)
+    report.clear_record(coursedir, student, assignment)
+
+
+def _record_grades(coursedir, config, student, assignment, result):
+    """What nbgrader autograde stores in the gradebook, from the returned autograded notebooks."""
+    import nbformat
+    from nbgrader.api import Gradebook
+    from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        gb.update_or_create_student(student)
+        if result.get("timestamp"):
+            gb.update_or_create_submission(assignment, student, timestamp=result["timestamp"])
+        else:
+            gb.update_or_create_submission(assignment, student)
+    for name, data in result["autograded"].items():
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+        resources = {"nbgrader": {"db_url": coursedir.db_url, "assignment": assignment, "student": student,
+                                  "notebook": pathlib.Path(name).stem}}
+        for preprocessor in (SaveAutoGrades(config=config), AssignLatePenalties(config=config)):
+            nb, resources = preprocessor.preprocess(nb, resources)
+
+
+def _failed(job, problem):
+    return {"student": job["student"], "assignment": job["assignment"], "problem": problem, "log": problem,
+            "seconds": 0.0}
+
+
+# ---------------------------------------------------------------- executors
+
+def run_on_dask(jobs_todo, finished, jobs, scheduler, isolation, student_timeout, say):
+    """Grade on Dask: a LocalCluster started here, or the cluster at `scheduler`."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    from .tasks import GraderPlugin, grade_submission
+    cluster = None
+    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES - 1,
+                          "distributed.worker.daemon": False, "distributed.admin.tick.limit": "10s",
+                          "distributed.logging.distributed": "error"}):
+        if scheduler:
+            client = Client(scheduler)
+            say(f"Dask cluster at {scheduler}: {len(client.scheduler_info()['workers'])} worker(s)")
+        else:
+            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                   dashboard_address=":0" if _has_dashboard() else None, silence_logs=40)
+            client = Client(cluster)
+            say(f"Dask LocalCluster: {jobs} worker process(es)"
+                + (f", dashboard {cluster.dashboard_link}" if _has_dashboard() else ""))
         try:
-            process.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(family, timeout=10)
+            client.register_plugin(GraderPlugin(isolation))
+            futures = {client.submit(grade_submission, job, key=f"grade-{job['assignment']}-{job['student']}-{i}",
+                                     pure=False): job for i, job in enumerate(jobs_todo)}
+            seen_running = {}
+            pending = set(futures)
+            while pending:
+                finished_now = [future for future in pending if future.done()]
+                for future in finished_now:
+                    pending.discard(future)
+                    finished(futures[future], _result(future, futures[future]))
+                if not finished_now:
+                    time.sleep(0.2)
+                    _give_up_on_slow(client, futures, pending, seen_running, student_timeout, finished)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def _result(future, job):
+    from distributed import KilledWorker
+    try:
+        return future.result()
+    except KilledWorker:
+        return _failed(job, f"grading this submission ended {ALLOWED_FAILURES} worker process(es); "
+                            "it was not graded (re-grade it with --student once the cause is found)")
+    except Exception as error:
+        return _failed(job, f"the grading task failed: {type(error).__name__}: {error}")
+
+
+def _give_up_on_slow(client, futures, pending, seen_running, student_timeout, finished):
+    """A task running past student_timeout is given up: its worker is restarted, the row says so."""
+    now = time.monotonic()
+    processing = client.processing()
+    for worker, keys in processing.items():
+        for key in keys:
+            seen_running.setdefault(key, (now, worker))
+    for future in list(pending):
+        start = seen_running.get(future.key)
+        if start and now - start[0] > student_timeout:
+            pending.discard(future)
+            future.cancel()
+            try:
+                client.restart_workers([start[1]])
+            except Exception:
+                pass
+            finished(futures[future], _failed(futures[future], f"timed out: grading stopped after {student_timeout:.0f} s"))
+
+
+def _has_dashboard():
+    try:
+        import bokeh  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def run_in_pool(jobs_todo, finished, jobs, scheduler, isolation, student_timeout, say):
+    """Grade in a plain process pool of `jobs` processes (for comparison with Dask)."""
+    import concurrent.futures
+    import multiprocessing
+
+    from .tasks import grade_submission, preload
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                                                initializer=preload) as pool:
+        futures = {pool.submit(grade_submission, job): job for job in jobs_todo}
+        for future in concurrent.futures.as_completed(futures):
+            job = futures[future]
+            try:
+                result = future.result()
+            except Exception as error:
+                result = _failed(job, f"the grading task failed: {type(error).__name__}: {error}")
+            finished(job, result)
+
+
+def run_serially(jobs_todo, finished, jobs, scheduler, isolation, student_timeout, say):
+    """Grade one submission after the other in this process."""
+    from .tasks import grade_submission, preload
+    preload()
+    for job in jobs_todo:
+        try:
+            result = grade_submission(job)
+        except Exception as error:
+            result = _failed(job, f"the grading task failed: {type(error).__name__}: {error}")
+        finished(job, result)
 
 
 if __name__ == "__main__":

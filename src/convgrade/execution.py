@@ -1,21 +1,25 @@
 """nbgrader preprocessors for the execution step of autograde.
 
-ResilientExecute  nbgrader's Execute, but a kernel that dies (the student's code called exit() or
-                  crashed it) no longer throws the whole submission away: the cells before keep
-                  their results, the cells after get an error saying why, and the notebook is flagged.
+ResilientExecute  nbgrader's Execute with the kernel in the submission's sandbox
+                  (kernel.SandboxedKernelManager), seeded before every cell from the submission's
+                  key (the re-check draws the same inputs), its output bounded while it arrives,
+                  and a kernel that dies (the student's code called exit() or crashed it) no longer
+                  throws the whole submission away: the cells before keep their results, the cells
+                  after get an error saying why, and the notebook is flagged.
 TidyOutputs       what a test cell shows cannot change its score except through our own tests:
                   stderr from a student's warning no longer zeroes a passing test, a value
                   displayed by a test cell is not read as partial credit, and huge outputs are cut.
 """
+from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader import utils
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Integer
 
-from . import status
-
-TIMEOUT_MARKERS = ("CellTimeoutError", "TimeLimitExceeded")
+from . import isolation, seeds, status
+from .kernel import SandboxedKernelManager
+from .sanitize import course_directory
 
 
 def error_output(ename, evalue):
@@ -23,18 +27,81 @@ def error_output(ename, evalue):
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
+def seed_key(preprocessor, coursedir, info):
+    """The submission's seed key: given to a grading task directly, or derived from the course secret."""
+    config = seeds.Seeds(parent=preprocessor)
+    if config.key:
+        return config.key
+    secret = seeds.course_secret(coursedir.root, config.secret_file)
+    return seeds.student_key(secret, coursedir.course_id, info["assignment"], info["student"])
+
+
+def seed_source(seed):
+    """One expression that seeds random, numpy and (if loaded) torch, and binds no name."""
+    return ("(lambda s, m=__import__('sys').modules: (__import__('random').seed(s), "
+            "__import__('numpy').random.seed(s % 4294967296), "
+            f"m['torch'].manual_seed(s) if 'torch' in m else None))({seed})")
+
+
 class ResilientExecute(Execute):
-    """Execute that survives a dead kernel: later cells fail with a reason instead of aborting grading."""
+    """Execute in a sandboxed kernel, seeded per cell, bounded, surviving a dead kernel."""
+
+    max_cell_output = Integer(2_000_000, help="characters of output kept per cell while it runs").tag(config=True)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        super().__init__(**kwargs)
 
     def preprocess(self, nb, resources=None, km=None):
         self._died_at = None
+        self._settings = isolation.Isolation(parent=self)
+        self._settings.check()
+        info = resources["nbgrader"]
+        self._key = seed_key(self, course_directory(self), info)
         try:
             nb, resources = super().preprocess(nb, resources, km)
         except DeadKernelError:  # raised while shutting the dead kernel down
             nb = self.nb
         if self._died_at is not None:
             status.record(nb, "kernel died", f"the kernel died while running cell {self._died_at + 1}")
+            resources.setdefault("convgrade", {})["kernel_died_at"] = self._died_at
+        if not self._settings.isolated:
+            status.record(nb, "not isolated", "graded without a sandbox (Isolation.mode = 'none')")
         return nb, resources
+
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        if isinstance(km, SandboxedKernelManager):
+            km.settings = self._settings
+        return km
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        self._cell_chars, self._cell_cut = 0, False
+        if cell.cell_type == "code" and cell.source.strip():
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+            msg_id = await ensure_async(self.kc.execute(seed_source(seeds.seed(self._key, "cell", cell_index, grade_id)),
+                                                        silent=True, store_history=False))
+            await self.async_wait_for_reply(msg_id)
+        return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+
+    execute_cell = run_sync(async_execute_cell)  # (NotebookClient binds the public name to its own)
+
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep a cell's outputs only up to max_cell_output characters, as they arrive."""
+        content = msg.get("content", {})
+        size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in content.get("data", {}).values()) \
+            + len(str(content.get("traceback", "")))
+        self._cell_chars = getattr(self, "_cell_chars", 0) + size
+        if self._cell_chars > self.max_cell_output:
+            if not getattr(self, "_cell_cut", False):
+                self._cell_cut = True
+                outs.append(new_output("stream", name="stdout",
+                                       text=f"\n... output past {self.max_cell_output} characters dropped by the grader ...\n"))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+    def handle_comm_msg(self, outs, msg, cell_index):
+        return None  # widget state is of no use to grading, and unbounded
 
     def preprocess_cell(self, cell, resources, index):
         if self._died_at is not None:
@@ -93,17 +160,10 @@ class TidyOutputs(NbGraderPreprocessor):
                 output.name = "stdout"  # a warning from the student's code is not a failed test
             kept.append(output)
         cell.outputs = kept
-        if failed and any(marker in (o.get("ename", "") + o.get("evalue", ""))
-                          for o in cell.outputs for marker in TIMEOUT_MARKERS):
-            grade_id = cell.metadata["nbgrader"]["grade_id"]
-            resources.setdefault("convgrade_timeouts", []).append(grade_id)
 
     def preprocess(self, nb, resources):
         nb, resources = super().preprocess(nb, resources)
         for number, cell in enumerate(nb.cells, start=1):
             if cell.cell_type == "code" and any(o.get("ename") == "CellTimeoutError" for o in cell.outputs):
                 status.record(nb, "timed out", f"cell {number} ran past the per-cell time limit")
-        timeouts = resources.pop("convgrade_timeouts", [])
-        if timeouts:
-            status.record(nb, "timed out", "tests stopped a function that ran too long: " + ", ".join(timeouts))
         return nb, resources

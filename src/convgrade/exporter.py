@@ -11,7 +11,6 @@ import json
 import nbformat
 from nbconvert.exporters import NotebookExporter
 
-from . import status
 
 
 def read_submission(text):
@@ -44,5 +43,6 @@ class TolerantNotebookExporter(NotebookExporter):
         self.log.error("Unreadable notebook %s: %s", resources.get("metadata", {}).get("name"), reason)
         nb = nbformat.v4.new_notebook()
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        status.record(nb, "corrupt notebook", reason)
+        resources = dict(resources or {})
+        resources.setdefault("convgrade", {})["corrupt"] = reason  # sanitize.StripIntake records it
         return self.from_notebook_node(nb, resources=resources, **kw)

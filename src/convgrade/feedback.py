@@ -1,24 +1,54 @@
-"""nbgrader preprocessor for generate_feedback: students read why a test failed, never its hidden code.
+"""generate_feedback for students: why each test failed, in words, on a page that works offline.
 
-nbgrader 0.9 renders the autograded notebook as it is, hidden tests included. HideHiddenTests
-removes each test cell's hidden region with nbgrader's own ClearHiddenTests (the docstring that
-says what the test checks stays) and shortens every test cell's error to its message in words
-(a traceback would quote the hidden lines).
+HideHiddenTests  removes each test cell's hidden region with nbgrader's own ClearHiddenTests (the
+                 docstring that says what the test checks stays), keeps each error to its message
+                 (the grader wrote it: verify.py), and names each test in the page's index by its
+                 docstring instead of "Test cell".
+MathToMathML     renders the markdown's $...$ and $$...$$ as MathML, which browsers draw natively,
+                 so the page needs no MathJax from a public CDN (the template loads no script).
+only_html        a post-convert hook: nothing but the feedback pages stays in feedback/.
+TEMPLATES        the folder of the page template (nbgrader's, with the index named by description).
 """
+import ast
+import fnmatch
+import os
+import re
 import textwrap
 
 from nbgrader import utils
-from nbgrader.preprocessors import ClearHiddenTests
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 
 HIDDEN_NOTE = "# (the hidden part of this test is not shown)"
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+
+
+def _nbgrader_templates():
+    import nbgrader
+    return os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates")
+
+
+NBGRADER_TEMPLATES = _nbgrader_templates()
+
+
+def description(source):
+    """A test cell's docstring as one line ('' if it has none)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return ""
+    text = ast.get_docstring(tree) or ""
+    return " ".join(text.split())
 
 
 class HideHiddenTests(ClearHiddenTests):
-    """ClearHiddenTests for feedback: hide hidden regions, reduce test errors to one line."""
+    """ClearHiddenTests for feedback: hide hidden regions, errors as one message, tests named."""
 
     def preprocess_cell(self, cell, resources, cell_index):
         if not utils.is_grade(cell) or cell.cell_type != "code":
             return cell, resources
+        about = description(cell.source)
+        if about:
+            cell.metadata.setdefault("convgrade", {})["description"] = about
         if self._remove_hidden_test_region(cell):
             cell.source = cell.source.rstrip() + "\n" + HIDDEN_NOTE
         for output in cell.outputs:
@@ -26,3 +56,56 @@ class HideHiddenTests(ClearHiddenTests):
                 message = f"{output.ename}: {output.evalue}"
                 output.traceback = ["\n".join(textwrap.fill(line, 100) for line in message.splitlines())]
         return cell, resources
+
+
+_DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
+_INLINE = re.compile(r"(?<![\\$])\$(?!\s)([^$\n]+?)(?<!\s)\$(?!\d)")
+
+
+class MathToMathML(NbGraderPreprocessor):
+    """TeX in markdown cells as MathML (latex2mathml); what it cannot convert stays as TeX text."""
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type == "markdown" and "$" in cell.source:
+            cell.source = _INLINE.sub(lambda m: _mathml(m.group(1), "inline"),
+                                      _DISPLAY.sub(lambda m: _mathml(m.group(1), "block"), cell.source))
+        return cell, resources
+
+
+def _mathml(tex, display):
+    from latex2mathml.converter import convert
+    try:
+        return convert(tex.strip(), display=display)
+    except Exception:  # latex2mathml raises its own zoo of errors on TeX it does not know
+        return f"<code>{tex}</code>"
+
+
+class only_html:
+    """GenerateFeedback.post_convert_hook: remove every file but the pages from feedback/<student>/<assignment>/."""
+
+    def __init__(self, root=".", feedback="feedback"):
+        self.folder = os.path.join(root, feedback)
+
+    def __call__(self, assignment, student, notebooks, **kwargs):
+        if not os.path.isdir(self.folder):
+            return
+        for who in os.listdir(self.folder):
+            if not fnmatch.fnmatch(who, student or "*"):
+                continue
+            for what in os.listdir(os.path.join(self.folder, who)):
+                if fnmatch.fnmatch(what, assignment or "*"):
+                    strip_to_html(os.path.join(self.folder, who, what))
+
+
+def strip_to_html(folder):
+    """Delete what is not an .html page under folder (never following links)."""
+    for path, dirs, files in os.walk(folder, topdown=False):
+        for name in files:
+            if not name.endswith(".html") or os.path.islink(os.path.join(path, name)):
+                os.unlink(os.path.join(path, name))
+        for name in dirs:
+            full = os.path.join(path, name)
+            try:
+                os.unlink(full) if os.path.islink(full) else os.rmdir(full)
+            except OSError:
+                pass

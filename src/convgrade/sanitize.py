@@ -1,12 +1,16 @@
 """nbgrader preprocessors for the sanitizing step of autograde (before any code runs).
 
+StripIntake       a submission brings no grading record of its own: metadata.convgrade (where the
+                  grader's statuses live) is removed from the notebook and from every cell.
 DropDuplicateIds  replaces nbgrader's DeduplicateIds: a copied cell keeps its code but loses its
                   nbgrader metadata entirely (nbgrader 0.9 leaves an empty dict that fails schema
                   validation and aborts autograde for every later student).
 RecordTampering   compares the test and read-only cells with what was released and flags changes.
 RestoreCells      nbgrader's OverwriteCells, plus: canonical metadata for every known cell (a test
                   cell relabelled as an answer is still a test), unknown graded cells demoted, and
-                  every missing test or read-only cell put back in source order.
+                  every missing test or read-only cell put back in source order. Test cells get
+                  their released text: the hidden tests never enter the student's kernel (the
+                  grader runs them itself, verify.VerifyOutsideKernel, and puts them back after).
 """
 import os
 
@@ -19,6 +23,25 @@ from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor, Overw
 from . import status
 
 RESTORED_NOTE = "restored by the grader: this cell was missing from the submission"
+
+
+def course_directory(preprocessor):
+    """The CourseDirectory of the nbgrader app running this preprocessor (or one from its config)."""
+    return getattr(getattr(preprocessor.parent, "parent", None), "coursedir", None) \
+        or CourseDirectory(config=preprocessor.config)
+
+
+class StripIntake(NbGraderPreprocessor):
+    """Remove every grading record a submission carries in (statuses are the grader's to write)."""
+
+    def preprocess(self, nb, resources):
+        nb.metadata.pop("convgrade", None)
+        for cell in nb.cells:
+            cell.metadata.pop("convgrade", None)
+        corrupt = resources.get("convgrade", {}).get("corrupt")
+        if corrupt:  # the exporter found no notebook in the file (exporter.TolerantNotebookExporter)
+            status.record(nb, "corrupt notebook", corrupt)
+        return nb, resources
 
 
 class DropDuplicateIds(NbGraderPreprocessor):
@@ -60,8 +83,7 @@ class _SourceAware:
         return cells, self._source_order(info, cells)
 
     def _source_order(self, info, cells):
-        coursedir = getattr(getattr(self.parent, "parent", None), "coursedir", None) \
-            or CourseDirectory(config=self.config)
+        coursedir = course_directory(self)
         path = os.path.join(coursedir.format_path(coursedir.source_directory, ".", info["assignment"]),
                             info["notebook"] + ".ipynb")
         try:
@@ -73,10 +95,10 @@ class _SourceAware:
         return order + [name for name in cells if name not in order]
 
 
-def released_source(stored_source):
+def released_source(stored_source, config=None):
     """A test cell's text as students received it (nbgrader's own hidden-test removal)."""
     cell = nbformat.v4.new_code_cell(stored_source)
-    ClearHiddenTests(enforce_metadata=False)._remove_hidden_test_region(cell)
+    ClearHiddenTests(enforce_metadata=False, config=config)._remove_hidden_test_region(cell)
     return cell.source
 
 
@@ -131,6 +153,9 @@ class RestoreCells(_SourceAware, OverwriteCells):
             self._canonical_metadata(cell)
         nb, resources = super().preprocess(nb, resources)  # restores the text of locked cells
         self._put_back_missing(nb)
+        for cell in nb.cells:  # the kernel runs what students saw; the hidden part stays with the grader
+            if utils.is_grade(cell) and not utils.is_solution(cell) and cell.cell_type == "code":
+                cell.source = released_source(cell.source, self.config)
         return nb, resources
 
     def _canonical_metadata(self, cell):

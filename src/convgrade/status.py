@@ -11,8 +11,12 @@ STATUSES = {
     "kernel died": "the student's code ended the kernel: tests after that point scored 0",
     "timed out": "a cell or a tested function ran past its time limit and was stopped",
     "tampered": "test or read-only cells were edited, deleted or stripped of metadata: restored, then graded",
-    "suspicious": "a test passed inside the notebook but failed the independent re-check: scored 0",
-    "grader error": "grading failed for a reason outside the notebook: see the log",
+    "suspicious": "a test passed inside the notebook but failed when the grader ran it again on the same inputs: scored 0",
+    "needs review": "the answers use something that can get around the rules (sys.setprofile, threads, ctypes, "
+                    "torch.ops, importlib, ...): the score stands, but look at the cells named",
+    "not re-checked": "a test the grader could not run itself: scored as in the notebook (or 0, by setting)",
+    "not isolated": "graded without a sandbox (--no-isolation): the student's code could reach the grader",
+    "grader error": "grading failed for a reason outside the notebook: re-grade this student (see the log)",
 }
 
 

@@ -1,104 +1,176 @@
-"""The check a student's code cannot reach: rerun the notebook's answers in a fresh process.
+"""The check the student's code cannot reach: every test cell re-run by the grader itself.
 
-After the kernel has run the notebook, VerifyOutsideKernel replays its code cells in a new
-sandbox process (a fork of a clean server: nothing the kernel did survives there; the test cells
-are replayed too, as released, so that names they define exist as in the kernel) and, after each
-test cell, runs that test's behaviour check from convgrade.checks with fresh random inputs. The
-check runs here, in the grader: the sandbox only executes the student's functions, and the
-comparison with the oracle never passes through code the student could patch.
+After the kernel has run the notebook (the answers and the visible tests, in the submission's
+sandbox), VerifyOutsideKernel starts a fresh re-check process in a sandbox of its own
+(replay.Replay) and replays the notebook's code cells there, in order. At each test cell, the
+test's code runs in the grader (judge.run_test) against the student's names in that process:
+first its visible part, on the same seeded inputs as in the kernel, then the whole test with its
+hidden part, which never entered any sandbox.
 
-A test cell keeps its points only if it passed in the kernel AND here. A pass in the kernel that
-fails here (a monkeypatched np.allclose, an input transformer that rewrites the tests, ...) scores
-0, gets the reason as an error output and flags the notebook "suspicious".
+The grader's verdict is the test cell's record: its outputs become what the grader saw, so the
+score (nbgrader's SaveAutoGrades) and the feedback come from the grader, never from what the
+student's code printed. A visible part that passed in the kernel but fails here on the same
+inputs flags the notebook "suspicious"; an honest bug fails in both and is not flagged. A test
+the grader cannot run at all is "not re-checked" (scored as in the kernel, or zero: a setting),
+and a re-check process that dies where the kernel did not is a "grader error" for that student.
 """
-import os
-import secrets
-
 import numpy as np
 from nbgrader import utils
+from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Integer
+from traitlets import Bool, Enum, Integer
 
-from . import guards, sandbox, status
-from .checks import BEHAVIOURS, CheckFailed
-from .execution import error_output
-from .sanitize import released_source
+from . import content as assignment_content
+from . import isolation, seeds, status
+from .execution import error_output, seed_key
+from .judge import hidden_lines, run_test, trusted_helpers
+from .replay import RemoteNamespace, Replay, ReplayGone
+from .sanitize import course_directory, released_source
+
+
+def is_test(cell):
+    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
 class VerifyOutsideKernel(NbGraderPreprocessor):
-    """Re-check every graded behaviour in a fresh sandbox process; cap each test cell's score by it."""
+    """Re-run every test cell in the grader against a fresh sandboxed replay of the notebook."""
 
-    cell_timeout = Integer(0, help="seconds per student cell in the sandbox (0: Execute.timeout)").tag(config=True)
-    call_timeout = Integer(guards.CALL_SECONDS, help="seconds per call of a student's function").tag(config=True)
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        sandbox.prestart()  # created before the kernel runs: the server's start overlaps the kernel's work
+    cell_timeout = Integer(0, help="seconds per replayed cell (0: Execute.timeout)").tag(config=True)
+    total_timeout = Integer(900, help="seconds for one submission's whole re-check").tag(config=True)
+    unverified = Enum(["flag", "zero"], "flag",
+                      help="a test the grader cannot re-run: 'flag' keeps its kernel result with the "
+                           "status 'not re-checked', 'zero' scores it 0").tag(config=True)
+    partial_credit = Bool(True, help="a test whose last expression is a number scores that many "
+                                     "points (nbgrader's partial credit)").tag(config=True)
 
     def preprocess(self, nb, resources):
-        seed = secrets.randbits(63)
-        rng = np.random.default_rng(seed)
-        failures = {}
+        info = resources["nbgrader"]
+        coursedir = course_directory(self)
+        content = assignment_content.load(coursedir.format_path(coursedir.source_directory, ".", "."),
+                                          info["assignment"])
+        key = seed_key(self, coursedir, info)
+        stored = self._stored_sources(info)
+        folder = resources.get("metadata", {}).get("path") or "."
+        died_at = resources.get("convgrade", {}).get("kernel_died_at")
+        seconds = self.cell_timeout or self.config.Execute.get("timeout", 30) or 30
+        settings = isolation.Isolation(parent=self)
+        verdicts, gone = {}, None
         try:
-            with sandbox.Sandbox(sandbox.server_socket()) as box:
-                failures = self._replay(nb, resources, box, rng)
-        except (OSError, RuntimeError) as error:  # no sandbox at all: nothing can be trusted
-            self.log.error("The sandbox could not start: %s", error)
-            status.record(nb, "grader error", f"the independent re-check could not run: {error}")
-            failures = {cell.metadata["nbgrader"]["grade_id"]: f"not re-checked ({error})"
-                        for cell in nb.cells if utils.is_grade(cell)}
-        suspicious, stopped = [], []
-        for cell in nb.cells:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if not (utils.is_grade(cell) and grade_id in failures):
-                continue
-            if not any(o.output_type == "error" for o in cell.outputs):  # it passed in the kernel
-                message = f"re-checked in a fresh Python process: {failures[grade_id]}"
-                cell.outputs.insert(0, error_output("CheckFailed", message))
-                suspicious.append(grade_id)
-            if "ran past its time limit" in failures[grade_id] or "TimeLimitExceeded" in failures[grade_id]:
-                stopped.append(grade_id)
-        if suspicious:
-            status.record(nb, "suspicious", f"{len(suspicious)} test(s) passed in the notebook but failed "
-                                            f"the re-check: {', '.join(suspicious)}")
-        if stopped:
-            status.record(nb, "timed out", f"the re-check stopped a function that ran too long: {', '.join(stopped)}")
-        nb.metadata.setdefault("convgrade", {})["recheck"] = {"seed": seed, "failed": failures}
+            with Replay(settings, folder, content.forbid(), content.preload, self.total_timeout) as replay:
+                verdicts, gone = self._replay(nb, replay, stored, key, content, seconds)
+        except ReplayGone as error:  # it did not even start
+            gone = (0, str(error))
+        self._record(nb, verdicts, gone, died_at, stored)
         return nb, resources
 
-    def _replay(self, nb, resources, box, rng):
-        seconds = self.cell_timeout or self.config.Execute.get("timeout", 30) or 30
-        student = sandbox.SandboxStudent(box, seconds, self.call_timeout)
-        folder = resources.get("metadata", {}).get("path") or "."
-        box.request({"op": "chdir", "path": os.path.abspath(folder)}, 5)
-        failures = {}
-        for cell in nb.cells:
+    def _stored_sources(self, info):
+        with Gradebook(info["db_url"]) as gb:
+            notebook = gb.find_notebook(info["notebook"], info["assignment"])
+            return {c.name: c.source for c in notebook.source_cells}
+
+    def _replay(self, nb, replay, stored, key, content, seconds):
+        verdicts = {}
+        for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
-            # test cells too, as released (their hidden part is what the check below does properly):
-            # names a test defines (e.g. `out`, or `torch` imported) then exist as in the kernel
-            source = released_source(cell.source) if utils.is_grade(cell) else cell.source
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+            seed = seeds.seed(key, "cell", index, grade_id)
             try:
-                student.run_cell(source)
-            except sandbox.SandboxGone:
-                pass  # every later check reports why
-            if not utils.is_grade(cell):
+                if is_test(cell):
+                    verdicts[grade_id] = self._judge(replay, stored.get(grade_id, cell.source), grade_id,
+                                                     key, seed, content)
+                elif cell.source.strip():
+                    replay.run_cell(cell.source, seed, seconds)
+            except ReplayGone as error:
+                return verdicts, (index, str(error))
+        return verdicts, None
+
+    def _judge(self, replay, full, grade_id, key, seed, content):
+        """(visible verdict, whole-test verdict) of one test cell."""
+        visible = released_source(full, self.config)
+        rng = np.random.default_rng(seeds.seed(key, "hidden", grade_id))
+
+        def namespace(mirror):
+            trusted = {**trusted_helpers(content.call_seconds), "rng": rng, "__builtins__": __builtins__}
+            if content.module is not None:
+                trusted["checks"] = content.module
+            return RemoteNamespace(replay, trusted, content.call_seconds, content.test_modules, mirror)
+
+        # the visible part binds its names in the sandbox as it runs, as it did in the kernel
+        shown = run_test(visible, grade_id, namespace("all"), seed, partial_credit=self.partial_credit)
+        if shown.kind == "gone":
+            raise ReplayGone(shown.message)
+        if visible.strip() == full.strip():
+            return shown, shown
+        whole = run_test(full, grade_id, namespace("modules"), seed, hidden_lines(full), self.partial_credit)
+        if whole.kind == "gone":
+            raise ReplayGone(whole.message)
+        return shown, whole
+
+    def _record(self, nb, verdicts, gone, died_at, stored):
+        suspicious, unchecked, slow, lost = [], [], [], []
+        for index, cell in enumerate(nb.cells):
+            if not is_test(cell):
                 continue
             grade_id = cell.metadata["nbgrader"]["grade_id"]
-            if grade_id not in BEHAVIOURS:
-                self.log.warning("No independent check for test cell '%s': its kernel result stands", grade_id)
-                continue
-            message = self._check(grade_id, student, rng)
-            if message:
-                failures[grade_id] = message
-        return failures
+            passed_in_kernel = not any(o.output_type == "error" for o in cell.outputs)
+            points = float(cell.metadata["nbgrader"].get("points", 0))
+            full = stored.get(grade_id)
+            if grade_id not in verdicts:  # the re-check ended before this test
+                kernel_dead = died_at is not None and gone is not None and died_at <= gone[0]
+                if not kernel_dead:
+                    lost.append(grade_id)
+                    cell.outputs = [error_output("NotReChecked", f"not graded: {gone[1] if gone else 'no re-check'}; "
+                                                                 "your instructor will grade this notebook again")]
+                else:
+                    cell.outputs = [o for o in cell.outputs if o.output_type == "error"] or \
+                        [error_output("KernelDied", "not run: your code ended the Python process before this test")]
+            else:
+                shown, whole = verdicts[grade_id]
+                if not whole.judged:
+                    unchecked.append(grade_id)
+                    note = f"not re-checked by the grader ({whole.message})"
+                    if self.unverified == "zero":
+                        cell.outputs = [error_output("NotReChecked", note)]
+                    else:
+                        cell.outputs = [o for o in cell.outputs if o.output_type in ("stream", "error")]
+                        cell.outputs.append(_note(note))
+                else:
+                    cell.outputs = _capped(whole.outputs, points)
+                    if passed_in_kernel and not shown.passed and shown.judged:
+                        suspicious.append(grade_id)
+                        cell.outputs.insert(0, error_output(
+                            "CheckFailed", "passed in your notebook, but failed when the grader ran it again "
+                                           f"on the same inputs: {shown.message}"))
+                    if whole.kind == "timed out":
+                        slow.append(grade_id)
+            if full is not None:
+                cell.source = full  # the autograded copy keeps the whole test, for the instructor
+        if suspicious:
+            status.record(nb, "suspicious", f"{len(suspicious)} test(s) passed in the notebook but failed "
+                                            f"when re-run by the grader on the same inputs: {', '.join(suspicious)}")
+        if slow:
+            status.record(nb, "timed out", f"a tested function ran past its time limit: {', '.join(slow)}")
+        if unchecked:
+            how = "scored 0" if self.unverified == "zero" else "scored as in the kernel"
+            status.record(nb, "not re-checked", f"{how}: {', '.join(unchecked)}")
+        if lost:
+            status.record(nb, "grader error", f"the re-check stopped early ({gone[1]}); re-grade this student: "
+                                              f"{', '.join(lost)}")
 
-    def _check(self, grade_id, student, rng):
-        try:
-            BEHAVIOURS[grade_id].check(student, rng)
-        except CheckFailed as failure:
-            return str(failure)
-        except Exception as error:  # a value our comparisons could not handle counts as wrong
-            self.log.warning("Check '%s' failed with %r", grade_id, error)
-            return f"could not check the answer ({type(error).__name__}: {error})"
-        return None
+
+def _note(text):
+    from nbformat.v4 import new_output
+    return new_output("stream", name="stdout", text=f"[grader] {text}\n")
+
+
+def _capped(outputs, points):
+    """nbgrader refuses partial credit above the cell's points: cap it there."""
+    for output in outputs:
+        if output.output_type == "execute_result":
+            try:
+                value = float(output.data["text/plain"])
+            except (KeyError, ValueError):
+                continue
+            output.data["text/plain"] = repr(min(max(value, 0.0), points))
+    return outputs

@@ -1,17 +1,15 @@
-"""Write the demo class: one submission per kind of notebook a real class hands in.
+"""Write the demo class: the same students handing in every assignment, each in their own way.
 
-Every submission starts from the released notebook (exercises/conv-basics/practice.ipynb, what
-students download) and changes it the way that student did: answers from the source notebook's
-solutions, or wrong ones, or edits to the tests, the metadata or the file itself. Regenerate after
-changing the practice:
+Each assignment has a module beside this one (conv_basics.py, conv_layers.py) with KINDS
+(student -> a function returning that student's notebook) and EXPECTED (student -> which tests
+pass, and the status). Scores are never typed in: `score` adds up the points of the passing
+tests as the source notebook gives them, so adding a problem changes no expectation here.
 
-    .venv/bin/python tests/demo_class/make_demo_class.py
-
-EXPECTED holds each student's score (out of 26) and status for the end-to-end test.
+    .venv/bin/python -m demo_class.make_demo_class      (from tests/: rewrites tests/demo_class/submitted)
 """
 import copy
 import functools
-import json
+import importlib
 import pathlib
 import re
 import shutil
@@ -21,35 +19,44 @@ import nbformat
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 HERE = pathlib.Path(__file__).resolve().parent
-RELEASE = ROOT / "exercises" / "conv-basics" / "practice.ipynb"
-SOURCE = ROOT / "source" / "conv-basics" / "practice.ipynb"
-ASSIGNMENT = "conv-basics"
-MAX_SCORE = 26.0
+SUBMITTED = HERE / "submitted"
+ASSIGNMENTS = {"conv-basics": "conv_basics", "conv-layers": "conv_layers"}
 
-# student -> (score, status); status "ok" or the flags joined by "; " in the driver's order
-EXPECTED = {
-    "full_marks": (26, "ok"),
-    "partial": (16, "ok"),
-    "wrong": (1, "ok"),
-    "untouched_stub": (0, "ok"),
-    "infinite_loop": (22, "timed out"),
-    "corrupt_json": (0, "corrupt notebook"),
-    "missing_notebook": (0, "missing notebook"),
-    "tampered_test": (22, "tampered"),
-    "deleted_test": (26, "tampered"),
-    "stripped_test": (18, "tampered"),  # conv2d_shapes uses the broken conv_output_size
-    "duplicated_cell": (26, "ok"),
-    "allclose_cheat": (0, "suspicious"),
-    "transformer_cheat": (0, "suspicious"),
-    "kernel_exit": (12, "kernel died"),
-    "warning_to_stderr": (26, "ok"),
-    "huge_output": (26, "ok"),
-    "slow_loop": (26, "ok"),
-    "extra_copied_cell": (26, "ok"),
-}
-# Only `make grade` survives this one (each student in its own process); plain `nbgrader autograde`
-# dies with it, so it is not in the committed class: the end-to-end test adds it to make grade's copy.
-DRIVER_ONLY = {"kills_grader": (0, "grader error")}
+
+class Passing:
+    """Which test cells of an assignment a submission passes: all but some, or only some."""
+
+    def __init__(self, listed=(), everything_but=True):
+        self.listed, self.everything_but = tuple(listed), everything_but
+
+    def passed(self, points):
+        unknown = set(self.listed) - set(points)
+        assert not unknown, f"not test cells of this assignment: {sorted(unknown)}"
+        return [t for t in points if (t not in self.listed) == self.everything_but]
+
+
+ALL = Passing()
+
+
+def fails(*tests):
+    return Passing(tests, everything_but=True)
+
+
+def only(*tests):
+    return Passing(tests, everything_but=False)
+
+
+def module(assignment):
+    return importlib.import_module(f"demo_class.{ASSIGNMENTS[assignment]}")
+
+
+def available():
+    """The assignments that have a source notebook and a demo module."""
+    found = []
+    for assignment, name in ASSIGNMENTS.items():
+        if (ROOT / "source" / assignment).is_dir() and (HERE / f"{name}.py").is_file():
+            found.append(assignment)
+    return found
 
 
 @functools.lru_cache(maxsize=None)
@@ -57,15 +64,39 @@ def _read(path):
     return nbformat.read(path, as_version=4)
 
 
-def solutions():
+def source(assignment):
+    return _read(ROOT / "source" / assignment / f"{module(assignment).NOTEBOOK}.ipynb")
+
+
+def points(assignment):
+    """grade_id -> points of every test cell, in notebook order."""
+    return {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"]) for c in source(assignment).cells
+            if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
+
+
+def max_score(assignment):
+    return sum(points(assignment).values())
+
+
+def score(assignment, passing):
+    table = points(assignment)
+    return sum(table[t] for t in passing.passed(table))
+
+
+def expected(assignment):
+    """student -> (score, status) for one assignment."""
+    return {s: (score(assignment, passing), state) for s, (passing, state) in module(assignment).EXPECTED.items()}
+
+
+def solutions(assignment):
     """grade_id -> the source notebook's answer with the solution markers removed."""
     return {c.metadata["nbgrader"]["grade_id"]: re.sub(r"[ \t]*### (BEGIN|END) SOLUTION\n?", "", c.source).rstrip() + "\n"
-            for c in _read(SOURCE).cells if c.metadata.get("nbgrader", {}).get("solution")}
+            for c in source(assignment).cells if c.metadata.get("nbgrader", {}).get("solution")}
 
 
-def released():
+def released(assignment):
     """A fresh copy of the released notebook (what a student downloads)."""
-    return copy.deepcopy(_read(RELEASE))
+    return copy.deepcopy(_read(ROOT / "exercises" / assignment / f"{module(assignment).NOTEBOOK}.ipynb"))
 
 
 def cell_index(nb, grade_id):
@@ -75,302 +106,46 @@ def cell_index(nb, grade_id):
     raise KeyError(grade_id)
 
 
-def answer(nb, grade_id, source):
-    nb.cells[cell_index(nb, grade_id)].source = source
-
-
-def solved(**replacements):
+def solved(assignment, **replacements):
     """The released notebook with every answer filled in from the solutions, some replaced."""
-    nb = released()
-    for grade_id, source in {**solutions(), **replacements}.items():
-        answer(nb, grade_id, source)
+    nb = released(assignment)
+    for grade_id, text in {**solutions(assignment), **replacements}.items():
+        nb.cells[cell_index(nb, grade_id)].source = text
     return nb
 
 
-def new_cell(source, cell_id):
+def new_cell(text, cell_id):
     """A cell the student added (a fixed id keeps the generated files identical run to run)."""
-    cell = nbformat.v4.new_code_cell(source)
+    cell = nbformat.v4.new_code_cell(text)
     cell["id"] = cell_id
     return cell
 
 
-# ---------------------------------------------------------------- wrong and partial answers
-
-SQUARE_ONLY_CORR2D = '''def corr2d(X, K):
-    k = K.shape[0]  # assumes a square kernel
-    out = np.zeros((X.shape[0] - k + 1, X.shape[1] - k + 1))
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = np.sum(X[i:i + k, j:j + k] * K)
-    return out
-'''
-
-FLIPPED_CORR2D = '''def corr2d(X, K):
-    K = np.flip(K)  # a true convolution, not the cross-correlation CNNs use
-    kh, kw = K.shape
-    out = np.zeros((X.shape[0] - kh + 1, X.shape[1] - kw + 1))
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = np.sum(X[i:i + kh, j:j + kw] * K)
-    return out
-'''
-
-ENDLESS_CORR2D = '''def corr2d(X, K):
-    kh, kw = K.shape
-    out = np.zeros((X.shape[0] - kh + 1, X.shape[1] - kw + 1))
-    i = 0
-    while i < out.shape[0]:  # forgot i += 1
-        for j in range(out.shape[1]):
-            out[i, j] = np.sum(X[i:i + kh, j:j + kw] * K)
-    return out
-'''
-
-HARD_CODED_KERNEL_ANSWERS = '''found_kernel = np.array([[-1.0, 1.0], [-1.0, 1.0]])
-predicted_output = np.array([[2.75, 1.25, 1.0], [2.75, 1.75, 2.0], [1.25, 1.75, 1.75]])
-'''
-
-UNCHECKED_WINDOW = '''def window_and_value(X, K, i, j):
-    kh, kw = K.shape
-    window = X[i:i + kh, j:j + kw]
-    value = 0.0
-    for a in range(kh):
-        for b in range(kw):
-            value += X[i + a, j + b] * K[a, b]  # X[-1] is the last row: no error for i = -1
-    return window, value
-'''
-
-NO_STRIDE_OUTPUT_SIZE = '''def conv_output_size(n, k, p=0, s=1):
-    if s < 1 or k > n + 2 * p:
-        raise ValueError("kernel does not fit or stride below 1")
-    return n + 2 * p - k + 1  # forgot the stride
-'''
-
-INT_ONLY_SHAPES = '''def conv2d_shapes(input_shape, out_channels, kernel_size, stride=1, padding=0, bias=True):
-    n, c_in, h, w = input_shape
-    size = lambda m: (m + 2 * padding - kernel_size) // stride + 1  # ints only, no (h, w) pairs
-    return {"output": (n, out_channels, size(h), size(w)),
-            "weight": (out_channels, c_in, kernel_size, kernel_size),
-            "bias": (out_channels,) if bias else None}
-'''
-
-NUMPY_ONLY_NCHW = '''def to_nchw(x):
-    return x.transpose(0, 3, 1, 2)  # numpy only: a tensor's transpose swaps two axes
-'''
-
-PARTIAL = dict(
-    corr2d_answer=SQUARE_ONLY_CORR2D,
-    hand_answers="window_1_0 = np.array([[1, 2], [4, 5]])  # the documents' slip\nvalue_1_0 = 4\n",
-    window_and_value_answer=UNCHECKED_WINDOW,
-    conv_output_size_answer=NO_STRIDE_OUTPUT_SIZE,
-    conv2d_shapes_answer=INT_ONLY_SHAPES,
-    to_nchw_answer=NUMPY_ONLY_NCHW,
-)
-
-WRONG = dict(
-    corr2d_answer=FLIPPED_CORR2D,
-    kernel_answers="found_kernel = np.array([[1.0, -1.0], [1.0, -1.0]])\n"
-                   "predicted_output = corr2d(image, blur_kernel)\n",
-    hand_answers="window_1_0 = np.array([[1, 2], [4, 5]])\nvalue_1_0 = 2\n",
-    window_and_value_answer='''def window_and_value(X, K, i, j):
-    kh, kw = K.shape
-    window = X[i:i + kh, j:j + kw]
-    return window, np.sum(window) * np.sum(K)
-''',
-    size_answer="size_lab_stride1_shape = (1, 2, 3, 3)\n",
-    conv_output_size_answer="def conv_output_size(n, k, p=0, s=1):\n    return (n - k + 2 * p) / s + 1\n",
-    channel_answer='channel_lab_16 = {"input": (2, 16, 32, 32), "output": (2, 16, 32, 32),\n'
-                   '                  "weight": (16, 3, 3, 3), "bias": (16,)}\n',
-    conv2d_shapes_answer='''def conv2d_shapes(input_shape, out_channels, kernel_size, stride=1, padding=0, bias=True):
-    n, c_in, h, w = input_shape
-    size = lambda m: (m - kernel_size + 2 * padding) / stride + 1
-    return {"output": (n, out_channels, size(h), size(w)),
-            "weight": (c_in, out_channels, kernel_size, kernel_size), "bias": (out_channels,)}
-''',
-    to_nchw_answer="def to_nchw(x):\n    n, h, w, c = x.shape\n    return x.reshape(n, c, h, w)\n",
-)
-
-
-# ---------------------------------------------------------------- the class
-
-def full_marks():
-    return solved()
-
-
-def partial():
-    return solved(**PARTIAL)
-
-
-def wrong():
-    return solved(**WRONG)
-
-
-def untouched_stub():
-    return released()
-
-
-def infinite_loop():
-    return solved(corr2d_answer=ENDLESS_CORR2D, kernel_answers=HARD_CODED_KERNEL_ANSWERS)
-
-
-def tampered_test():
-    """A wrong corr2d, and the problem 1 tests edited to pass and to be worth more."""
-    nb = solved(corr2d_answer=FLIPPED_CORR2D, kernel_answers=HARD_CODED_KERNEL_ANSWERS)
-    for grade_id in ("corr2d_manual_lab", "corr2d_square_random", "corr2d_rectangular_random", "corr2d_edge_sizes"):
-        test = nb.cells[cell_index(nb, grade_id)]
-        test.source = 'print("all tests passed")'
-        test.metadata["nbgrader"]["points"] = 10
-    return nb
-
-
-def deleted_test():
-    nb = solved()
-    for grade_id in ("window_and_value_top_left", "conv_output_size_random", "lab_data"):
-        del nb.cells[cell_index(nb, grade_id)]
-    return nb
-
-
-def stripped_test():
-    """conv_output_size forgets the +1; its tests lose their metadata and become `pass`."""
-    nb = solved(conv_output_size_answer="def conv_output_size(n, k, p=0, s=1):\n"
-                                        "    if s < 1 or k > n + 2 * p:\n        raise ValueError('bad')\n"
-                                        "    return (n + 2 * p - k) // s\n")
-    for grade_id in ("conv_output_size_size_lab", "conv_output_size_random", "conv_output_size_rejects_impossible"):
-        test = nb.cells[cell_index(nb, grade_id)]
-        test.metadata = {}
-        test.source = "pass"
-    return nb
-
-
-def duplicated_cell():
-    """A copy of a test cell pasted below it (JupyterLab gives the copy a new id, same metadata).
-
-    This student also leans on names the test cells define: `out` from problem 1's visible test,
-    and `torch`, imported by problem 5's visible test before the hidden tests call to_nchw.
-    """
-    nb = solved(hand_answers="window_1_0 = image[1:3, 0:2]\nvalue_1_0 = out[1, 0]  # out: from the test above\n",
-                to_nchw_answer="def to_nchw(x):\n    if x.ndim != 4:\n        raise ValueError(f'shape {x.shape}')\n"
-                               "    if isinstance(x, torch.Tensor):\n        return x.permute(0, 3, 1, 2)\n"
-                               "    return x.transpose(0, 3, 1, 2)\n")
-    index = cell_index(nb, "corr2d_manual_lab")
-    copy_ = copy.deepcopy(nb.cells[index])
-    copy_["id"] = "copied-test"
-    nb.cells.insert(index + 1, copy_)
-    return nb
-
-
-def allclose_cheat():
-    """Functions that return zeros, and numpy's comparisons replaced so the tests cannot tell."""
-    cheat = '''import numpy as np
-np.allclose = lambda *args, **kwargs: True
-np.isclose = lambda *args, **kwargs: True
-np.array_equal = lambda *args, **kwargs: True
-np.testing.assert_allclose = lambda *args, **kwargs: None
-
-def corr2d(X, K):
-    return np.zeros((X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1))
-'''
-    nb = released()
-    answer(nb, "corr2d_answer", cheat)
-    answer(nb, "window_and_value_answer",
-           "def window_and_value(X, K, i, j):\n    return np.zeros(K.shape), -2\n")
-    return nb
-
-
-def transformer_cheat():
-    """One line that rewrites every later test cell to `pass` before it runs."""
-    cheat = '''ip = get_ipython()
-ip.input_transformers_post.append(
-    lambda lines: ["pass\\n"] if any("assert" in l or "run_in_kernel" in l for l in lines) else lines)
-'''
-    nb = released()
-    answer(nb, "corr2d_answer", cheat)
-    return nb
-
-
-def kernel_exit():
-    """Problems 1 and 2 solved, then a call that ends the kernel's process."""
-    nb = solved()
-    answer(nb, "size_answer", "import os\nos._exit(0)  # 'stop here'\n")
-    return nb
-
-
-def warning_to_stderr():
-    source = solutions()["corr2d_answer"].replace(
-        "    X = np.asarray", "    import warnings\n    warnings.warn('corr2d: loops are slow')\n"
-        "    print('corr2d called', file=sys.stderr)\n    X = np.asarray", 1)
-    nb = solved(corr2d_answer="import sys\n" + source)
-    nb.cells.insert(cell_index(nb, "corr2d_answer") + 1,
-                    new_cell("import warnings\nwarnings.warn('just checking', UserWarning)\nprint(corr2d(image, kernel))",
-                             "try-it"))
-    return nb
-
-
-def huge_output():
-    nb = solved()
-    nb.cells.insert(cell_index(nb, "corr2d_answer") + 1,
-                    new_cell("first = corr2d(image, kernel)[0, 0]\nfor i in range(30_000):\n    print(i, first)\n"
-                             "print('x' * 2_000_000)", "print-everything"))
-    return nb
-
-
-def slow_loop():
-    nb = solved()
-    nb.cells.insert(cell_index(nb, "corr2d_answer") + 1, new_cell(
-        "import time\nstart = time.time()\nruns = 0\nwhile time.time() - start < 2:  # time my corr2d\n"
-        "    corr2d(np.random.rand(16, 16), kernel)\n    runs += 1\nprint(runs, 'runs in 2 s')", "timing"))
-    return nb
-
-
-def extra_copied_cell():
-    """The answer cell copied (same grade_id) to experiment below, plus a scratch cell."""
-    nb = solved()
-    index = cell_index(nb, "corr2d_answer")
-    copy_ = copy.deepcopy(nb.cells[index])
-    copy_["id"] = "my-experiment"
-    copy_.source += "\nprint(corr2d(np.eye(3), np.ones((2, 2))))\n"
-    nb.cells.insert(index + 1, copy_)
-    nb.cells.insert(index + 2, new_cell("scratch = corr2d(image, kernel)\nscratch.sum()", "scratch"))
-    return nb
-
-
-def kills_grader():
-    """Problem 1 solved, then the process running the notebook (the kernel's parent) is killed."""
-    nb = solved()
-    nb.cells.insert(cell_index(nb, "corr2d_answer") + 1,
-                    new_cell("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)", "stop-the-grader"))
-    return nb
-
-
-NOTEBOOK_KINDS = {name: globals()[name] for name in {**EXPECTED, **DRIVER_ONLY}
-                  if name not in ("corrupt_json", "missing_notebook")}
-
-
-def write_submission(folder, kind):
-    """Write one student's submission of the given kind into folder/<assignment>/."""
-    target = pathlib.Path(folder) / ASSIGNMENT
+def write_submission(folder, assignment, kind):
+    """Write one student's submission of one assignment into folder/<assignment>/."""
+    demo = module(assignment)
+    target = pathlib.Path(folder) / assignment
     target.mkdir(parents=True, exist_ok=True)
+    notebook = f"{demo.NOTEBOOK}.ipynb"
     if kind == "missing_notebook":  # handed in an HTML export instead of the notebook
-        (target / "practice.html").write_text("<html><body>my practice</body></html>\n")
-        return
-    if kind == "corrupt_json":  # an upload cut off half way
-        text = nbformat.writes(solved())
-        (target / "practice.ipynb").write_text(text[:len(text) // 2])
-        return
-    nbformat.write(NOTEBOOK_KINDS[kind](), target / "practice.ipynb")
+        (target / f"{demo.NOTEBOOK}.html").write_text("<html><body>my work</body></html>\n")
+    elif kind == "corrupt_json":  # an upload cut off half way
+        text = nbformat.writes(solved(assignment))
+        (target / notebook).write_text(text[:len(text) // 2])
+    else:
+        nbformat.write(demo.KINDS[kind](), target / notebook)
 
 
-def write_class(submitted, students=EXPECTED):
-    """Write a submitted/ tree with one folder per student (its name says what it holds)."""
+def write_class(submitted=SUBMITTED, assignments=None):
+    """A submitted/ tree: a folder per student (its name says what it holds), one per assignment."""
     submitted = pathlib.Path(submitted)
     if submitted.exists():
         shutil.rmtree(submitted)
-    for student in students:
-        write_submission(submitted / student, student)
+    for assignment in assignments or available():
+        for student in module(assignment).EXPECTED:
+            write_submission(submitted / student, assignment, student)
 
 
 if __name__ == "__main__":
-    write_class(HERE / "submitted")
-    (HERE / "expected.json").write_text(json.dumps(
-        {s: {"score": score, "max_score": MAX_SCORE, "status": status} for s, (score, status) in EXPECTED.items()},
-        indent=1) + "\n")
-    print(f"wrote {len(EXPECTED)} submissions to {HERE / 'submitted'}", file=sys.stderr)
+    write_class()
+    print(f"wrote the demo class to {SUBMITTED}", file=sys.stderr)

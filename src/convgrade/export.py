@@ -1,0 +1,69 @@
+"""grades.csv with a status column, written by `nbgrader export` itself (c.ExportApp.plugin_class).
+
+StatusCsvExportPlugin is nbgrader's CSV export (the same columns) plus `status` and `details`,
+read from the grader's own records (report.flags), so `nbgrader export` and `make grade` write the
+same file, row for row, and neither destroys what the other wrote. Rows are sorted (assignment,
+student), and nothing in them depends on when or where grading ran.
+"""
+import csv
+import os
+
+from nbgrader.api import MissingEntry
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.plugins.export import CsvExportPlugin
+
+from . import report
+
+COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+           "raw_score", "late_submission_penalty", "score", "max_score", "status", "details"]
+
+
+def rows(gradebook, coursedir, assignments=(), students=()):
+    """One row per (assignment, student) in the gradebook (only those asked for, if any)."""
+    found = []
+    for assignment in sorted(gradebook.assignments, key=lambda a: a.name):
+        if assignments and assignment.name not in assignments:
+            continue
+        for student in sorted(gradebook.students, key=lambda s: s.id):
+            if students and student.id not in students:
+                continue
+            row = {"assignment": assignment.name, "duedate": assignment.duedate or "", "student_id": student.id,
+                   "last_name": student.last_name or "", "first_name": student.first_name or "",
+                   "email": student.email or "", "max_score": _number(assignment.max_score)}
+            try:
+                submission = gradebook.find_submission(assignment.name, student.id)
+            except MissingEntry:
+                row.update(timestamp="", raw_score=_number(0), late_submission_penalty=_number(0), score=_number(0))
+            else:
+                penalty = submission.late_submission_penalty or 0.0
+                row.update(timestamp=submission.timestamp or "", raw_score=_number(submission.score),
+                           late_submission_penalty=_number(penalty),
+                           score=_number(max(0.0, submission.score - penalty)))
+            flags = report.flags(coursedir, student.id, assignment.name)
+            row["status"] = report.status_of(flags)
+            row["details"] = " | ".join(detail for _, detail in flags)
+            found.append(row)
+    return found
+
+
+def _number(value):
+    return f"{round(float(value), 4):g}"
+
+
+def write(path, found):
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(found)
+    return path
+
+
+class StatusCsvExportPlugin(CsvExportPlugin):
+    """nbgrader's CSV export plus the grader's status and details columns."""
+
+    def export(self, gradebook):
+        coursedir = CourseDirectory(config=self.config)
+        dest = self.to or os.path.join(coursedir.root, "grades.csv")
+        found = rows(gradebook, coursedir, [str(a) for a in self.assignment], [str(s) for s in self.student])
+        self.log.info("Exporting grades (with statuses) to %s", dest)
+        write(dest, found)
