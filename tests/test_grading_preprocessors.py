@@ -1,7 +1,7 @@
 """The nbgrader extensions that need no gradebook, on small notebooks built here.
 
 (RecordTampering, RestoreCells and VerifyOutsideKernel need a gradebook and a sandbox: the
-end-to-end test grades a class that exercises them.)
+end-to-end tests grade a class that exercises them.)
 """
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook, new_output
@@ -71,12 +71,12 @@ def test_huge_outputs_are_cut_everywhere():
     assert list(answer.outputs[1].data) == ["text/plain"] and "removed by the grader" in answer.outputs[1].data["text/plain"]
 
 
-def test_timeouts_flag_the_notebook():
-    stopped = graded_cell(outputs=[error("CheckFailed", "corr2d(...) raised TimeLimitExceeded: corr2d did not finish")])
+def test_a_cell_past_its_time_limit_flags_the_notebook():
+    # (a test that stops a slow function is flagged by the grader's own verdict, in verify.py)
     endless = new_code_cell("while True: pass", outputs=[error("CellTimeoutError", "")])
-    nb = tidy(stopped, endless)
-    assert [f["status"] for f in flags_of(nb)] == ["timed out", "timed out"]
-    assert "cell 2" in flags_of(nb)[0]["detail"] and "a_test" in flags_of(nb)[1]["detail"]
+    nb = tidy(graded_cell(), endless)
+    assert [f["status"] for f in flags_of(nb)] == ["timed out"]
+    assert "cell 2" in flags_of(nb)[0]["detail"]
 
 
 def test_feedback_hides_the_hidden_part_and_keeps_the_reason():

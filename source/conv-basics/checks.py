@@ -1,14 +1,15 @@
 """The hidden checks of conv-basics, run by the grader (never released, never in a sandbox).
 
-Each hidden test region in practice.ipynb calls one of these with the student's functions or
-values (proxies into the re-check sandbox) and `rng`, a generator seeded for that student and
-test. The oracles are PyTorch, run here in the grader, and the values worked out by hand in the
-chapters' manual lab.
+Each hidden test region in practice.ipynb imports one of these and calls it with the student's
+functions or values (in the grader: proxies into the re-check sandbox). Random inputs come from
+test_rng(), which the grader seeds for that student and that test. The oracles are PyTorch, run
+here in the grader, and the values worked out by hand in the chapters' manual lab. (In the
+instructor's own kernel, e.g. `nbgrader validate`, the same code runs directly.)
 """
 import numpy as np
 
 from convgrade.compare import (CheckFailed, as_number_array, describe, describe_call, expect_array,
-                               expect_int, expect_rejected, expect_shape, returned)
+                               expect_int, expect_rejected, expect_shape, returned, test_rng)
 
 # Problems 1-4 ask for the student's own code: these are absent or replaced when it runs.
 FORBIDDEN_MODULES = ["convlab", "scipy.signal", "scipy.ndimage"]
@@ -65,14 +66,16 @@ def _corr2d_case(corr2d, rng, image_shape, kernel_shape):
     expect_array(got, torch_corr2d(X, K), f"corr2d(X, K) with X of shape {X.shape} and K of shape {K.shape}")
 
 
-def corr2d_square_random(corr2d, rng):
+def check_corr2d_square_random(corr2d):
+    rng = test_rng()
     for _ in range(4):
         n = int(rng.integers(3, 9))
         k = int(rng.integers(2, n + 1))  # a 1x1 kernel could not tell correlation from convolution
         _corr2d_case(corr2d, rng, (n, n), (k, k))
 
 
-def corr2d_rectangular_random(corr2d, rng):
+def check_corr2d_rectangular_random(corr2d):
+    rng = test_rng()
     for _ in range(4):
         height, width = int(rng.integers(3, 7)), int(rng.integers(7, 11))
         kh, kw = rng.choice(np.arange(1, height + 1), size=2, replace=False)
@@ -82,21 +85,22 @@ def corr2d_rectangular_random(corr2d, rng):
         _corr2d_case(corr2d, rng, image_shape, kernel_shape)
 
 
-def corr2d_edge_sizes(corr2d, rng):
+def check_corr2d_edge_sizes(corr2d):
+    rng = test_rng()
     height, width = int(rng.integers(2, 7)), int(rng.integers(2, 7))
     _corr2d_case(corr2d, rng, (height, width), (height, width))
     _corr2d_case(corr2d, rng, (height, width), (1, 1))
     _corr2d_case(corr2d, rng, (height, width), (1, width))
 
 
-def found_kernel_reproduces_target(found_kernel):
+def check_found_kernel_reproduces_target(found_kernel):
     found = as_number_array(found_kernel, "found_kernel")
     if found.shape != (2, 2):
         raise CheckFailed(f"found_kernel has shape {found.shape}; expected a 2x2 kernel")
     expect_array(torch_corr2d(MANUAL_IMAGE, found), TARGET_OUTPUT, "the output of image with found_kernel")
 
 
-def predicted_blur_output(predicted_output):
+def check_predicted_blur_output(predicted_output):
     expect_array(predicted_output, torch_corr2d(MANUAL_IMAGE, BLUR_KERNEL), "predicted_output")
 
 
@@ -111,15 +115,16 @@ def _expect_window_and_value(got, X, K, i, j):
     expect_array(got[1], torch_corr2d(X, K)[i, j], f"the value from {what}")
 
 
-def out_1_0_window(window_1_0):
+def check_out_1_0_window(window_1_0):
     expect_array(window_1_0, MANUAL_IMAGE[1:3, 0:2], "window_1_0")
 
 
-def out_1_0_value(value_1_0):
+def check_out_1_0_value(value_1_0):
     expect_array(value_1_0, np.array(4.0), "value_1_0")
 
 
-def window_and_value_random(window_and_value, rng):
+def check_window_and_value_random(window_and_value):
+    rng = test_rng()
     for _ in range(5):
         height, width = int(rng.integers(3, 9)), int(rng.integers(3, 9))
         kh, kw = int(rng.integers(1, height + 1)), int(rng.integers(2, width + 1))
@@ -128,7 +133,8 @@ def window_and_value_random(window_and_value, rng):
         _expect_window_and_value(returned(window_and_value, "window_and_value", X, K, i, j), X, K, i, j)
 
 
-def window_and_value_rejects_outside(window_and_value, rng):
+def check_window_and_value_rejects_outside(window_and_value):
+    rng = test_rng()
     height, width = int(rng.integers(4, 9)), int(rng.integers(4, 9))
     kh, kw = int(rng.integers(2, 4)), int(rng.integers(2, 4))
     X, K = random_matrix(rng, (height, width)), random_matrix(rng, (kh, kw))
@@ -142,12 +148,13 @@ def window_and_value_rejects_outside(window_and_value, rng):
 
 # ---------------------------------------------------------------- problem 3: stride 1
 
-def size_lab_stride1_shape(value):
+def check_size_lab_stride1_shape(value):
     want = torch_conv_shapes((1, 1, 6, 6), 2, 3, stride=1, padding=1)["output"]
     expect_shape(value, want, "size_lab_stride1_shape")
 
 
-def conv_output_size_random(conv_output_size, rng):
+def check_conv_output_size_random(conv_output_size):
+    rng = test_rng()
     cases = 0
     while cases < 10:
         n, k = int(rng.integers(1, 65)), int(rng.integers(1, 10))
@@ -160,7 +167,8 @@ def conv_output_size_random(conv_output_size, rng):
         expect_int(got, torch_output_size(n, k, p, s), describe_call("conv_output_size", (n, k, p, s)))
 
 
-def conv_output_size_rejects_impossible(conv_output_size, rng):
+def check_conv_output_size_rejects_impossible(conv_output_size):
+    rng = test_rng()
     n, p = int(rng.integers(1, 10)), int(rng.integers(0, 3))
     k = n + 2 * p + int(rng.integers(1, 4))
     fits = returned(conv_output_size, "conv_output_size", n + 2 * p, n + 2 * p, 0, 1)
@@ -191,7 +199,7 @@ def _conv2d_shapes_case(conv2d_shapes, input_shape, out_channels, kernel_size, s
             expect_shape(got[key], want[key], f"{call}[{key!r}]")
 
 
-def channel_lab_16_shapes(channel_lab_16):
+def check_channel_lab_16_shapes(channel_lab_16):
     want = torch_conv_shapes((2, 3, 32, 32), 16, 3, padding=1)
     want["input"] = (2, 3, 32, 32)
     if not isinstance(channel_lab_16, dict):
@@ -202,7 +210,8 @@ def channel_lab_16_shapes(channel_lab_16):
         expect_shape(channel_lab_16[key], want[key], f"channel_lab_16[{key!r}]")
 
 
-def conv2d_shapes_random(conv2d_shapes, rng):
+def check_conv2d_shapes_random(conv2d_shapes):
+    rng = test_rng()
     for _ in range(6):
         n, c_in, c_out = (int(v) for v in rng.integers(1, 9, size=3))
         h, w = int(rng.integers(5, 40)), int(rng.integers(5, 40))
@@ -210,7 +219,8 @@ def conv2d_shapes_random(conv2d_shapes, rng):
         _conv2d_shapes_case(conv2d_shapes, (n, c_in, h, w), c_out, k, s, p, True)
 
 
-def conv2d_shapes_pairs_and_no_bias(conv2d_shapes, rng):
+def check_conv2d_shapes_pairs_and_no_bias(conv2d_shapes):
+    rng = test_rng()
     for _ in range(4):
         n, c_in, c_out = (int(v) for v in rng.integers(1, 9, size=3))
         h, w = int(rng.integers(8, 40)), int(rng.integers(8, 40))
@@ -253,19 +263,22 @@ def _random_nhwc(rng, kind):
     return x
 
 
-def to_nchw_numpy_random(to_nchw, rng):
+def check_to_nchw_numpy_random(to_nchw):
+    rng = test_rng()
     for _ in range(3):
         x = _random_nhwc(rng, "numpy")
         _expect_nchw(returned(to_nchw, "to_nchw", x), x)
 
 
-def to_nchw_torch_random(to_nchw, rng):
+def check_to_nchw_torch_random(to_nchw):
+    rng = test_rng()
     for _ in range(3):
         x = _random_nhwc(rng, "torch")
         _expect_nchw(returned(to_nchw, "to_nchw", x), x)
 
 
-def to_nchw_rejects_non_4d(to_nchw, rng):
+def check_to_nchw_rejects_non_4d(to_nchw):
+    rng = test_rng()
     x = _random_nhwc(rng, "numpy")
     _expect_nchw(returned(to_nchw, "to_nchw", x), x)
     for shape in [(4, 5, 3), (1, 2, 4, 5, 3)]:

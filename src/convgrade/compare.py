@@ -4,9 +4,29 @@ They run in the grader (verify.py), on values copied out of the re-check sandbox
 trusted. Every failure raises CheckFailed (an AssertionError) saying what was called, what came
 back and what was expected, in words; nothing here knows about any course.
 """
+import contextvars
+
 import numpy as np
 
 from .replay import CallTimedOut
+
+_TEST_RNG = contextvars.ContextVar("convgrade_test_rng", default=None)
+
+
+def test_rng():
+    """The random generator of the test being graded: seeded for this student and this test by the
+    grader (so hidden inputs differ between students, and not between re-grades), or a fixed seed
+    when a notebook runs elsewhere (nbgrader validate in the instructor's own kernel)."""
+    rng = _TEST_RNG.get()
+    if rng is None:
+        rng = np.random.default_rng(0)
+        _TEST_RNG.set(rng)
+    return rng
+
+
+def use_test_rng(rng):
+    """Make rng the current test's generator (judge.run_test does this before each test)."""
+    return _TEST_RNG.set(rng)
 
 
 class CheckFailed(AssertionError):

@@ -17,7 +17,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Integer
 
-from . import isolation, seeds, status
+from . import content, isolation, seeds, status
 from .kernel import SandboxedKernelManager
 from .sanitize import course_directory
 
@@ -57,7 +57,10 @@ class ResilientExecute(Execute):
         self._settings = isolation.Isolation(parent=self)
         self._settings.check()
         info = resources["nbgrader"]
-        self._key = seed_key(self, course_directory(self), info)
+        coursedir = course_directory(self)
+        self._key = seed_key(self, coursedir, info)
+        self._forbid = content.load(coursedir.format_path(coursedir.source_directory, ".", "."),
+                                    info["assignment"]).forbid()
         try:
             nb, resources = super().preprocess(nb, resources, km)
         except DeadKernelError:  # raised while shutting the dead kernel down
@@ -73,6 +76,7 @@ class ResilientExecute(Execute):
         km = super().create_kernel_manager()
         if isinstance(km, SandboxedKernelManager):
             km.settings = self._settings
+            km.forbid = self._forbid
         return km
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):

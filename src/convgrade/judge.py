@@ -73,6 +73,22 @@ def trusted_helpers(call_seconds):
     return {"run_limited": run_limited, "run_own_code": run_own_code, "same_shape": same_shape}
 
 
+def builtins_for_tests(checks_module=None):
+    """The builtins of test code: Python's, except that `import checks` gives the assignment's checks
+    module (which the grader loaded from source/<assignment>/, never from a writable folder)."""
+    import builtins
+    table = dict(vars(builtins))
+    real_import = builtins.__import__
+
+    def import_(name, globals=None, locals=None, fromlist=(), level=0):
+        if name == "checks" and level == 0 and checks_module is not None:
+            return checks_module
+        return real_import(name, globals, locals, fromlist, level)
+
+    table["__import__"] = import_
+    return table
+
+
 def run_test(source, name, namespace, seed, hidden=frozenset(), partial_credit=True):
     """Execute a test's code in `namespace` (a RemoteNamespace); its Verdict."""
     filename = f"<test {name}>"

@@ -16,11 +16,12 @@ import sys
 
 import zmq
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Instance, Integer, List, Unicode, default
+from traitlets import Dict, Instance, Integer, List, Unicode, default
 
 from . import isolation
 
 MAX_MESSAGE_BYTES = 32 << 20
+PACKAGE = os.path.dirname(os.path.abspath(__file__))  # convgrade, visible read-only in the box
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -28,6 +29,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     settings = Instance(isolation.Isolation, allow_none=True)
     read_only = List(Unicode(), help="more host paths the kernel may read")
+    forbid = Dict(help="the assignment's forbidden libraries (content.Content.forbid())")
     max_message_bytes = Integer(MAX_MESSAGE_BYTES).tag(config=True)
 
     @default("transport")
@@ -49,15 +51,21 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_pre_start_kernel(self, **kw):
         settings = self.settings or isolation.Isolation(parent=self)
         settings.check()
-        self.box = isolation.Box(settings, files_from=kw.get("cwd"), read_only=self.read_only, name="kernel")
+        self.box = isolation.Box(settings, files_from=kw.get("cwd"), read_only=[PACKAGE, *self.read_only],
+                                 masks=self.forbid.get("paths", ()), name="kernel")
+        with open(os.path.join(self.box.run_dir, "forbid.json"), "w") as handle:
+            json.dump({k: list(v) if isinstance(v, (list, tuple)) else v
+                       for k, v in self.forbid.items() if k != "paths"}, handle)
+        os.chmod(os.path.join(self.box.run_dir, "forbid.json"), 0o644)
         self.ip = os.path.join(self.box.run_dir, "kernel")
         self.connection_file = os.path.join(self.box.run_dir, "connection.json")
         return await super()._async_pre_start_kernel(**kw)
 
     def format_kernel_cmd(self, extra_arguments=None):
-        # Always this interpreter (-E -s: no PYTHON* variables, no user site folder).
-        inside = os.path.join(self.box.run_in, "kernel.json")
-        return [sys.executable, "-E", "-s", "-m", "ipykernel_launcher", "-f", inside,
+        # Always this interpreter (-E -s -P: no PYTHON* variables, no user site folder, nothing from
+        # the kernel's folder while the launcher loads), with the assignment's forbidden libraries.
+        return [sys.executable, "-E", "-s", "-P", "-m", "convgrade.kernel_launch",
+                os.path.join(self.box.run_in, "forbid.json"), "-f", os.path.join(self.box.run_in, "kernel.json"),
                 "--HistoryManager.enabled=False", *(extra_arguments or [])]
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):

@@ -36,6 +36,10 @@ TRUSTED_MODULES = {"numpy", "math", "cmath", "random", "itertools", "functools",
 class ReplayGone(Exception):
     """The sandboxed process stopped answering: it exited, crashed, or ran past its time."""
 
+    def __init__(self, message, timed_out=False):
+        super().__init__(message)
+        self.timed_out = timed_out
+
 
 class NotRecheckable(Exception):
     """The test needs something that cannot cross to or from the sandbox: it cannot be re-checked."""
@@ -75,7 +79,7 @@ class Replay:
     """One fresh process in the submission's sandbox; close() kills it (and everything it started)."""
 
     def __init__(self, settings, files_from=None, forbid=None, preload=(), total_seconds=600):
-        self.gone = None
+        self.gone, self.timed_out = None, False
         self.too_slow = set()  # handles of functions that ran past their limit once: not run again
         self.box = isolation.Box(settings, files_from=files_from, read_only=[SERVER_CODE],
                                  masks=(forbid or {}).get("paths", ()), name="recheck")
@@ -100,28 +104,30 @@ class Replay:
         self.pid = self._exchange(setup, STARTUP_SECONDS, "start")["ready"]
 
     def _expire(self):
-        self.gone = self.gone or "the re-check ran past its overall time limit and was stopped"
+        if not self.gone:
+            self.gone, self.timed_out = "the re-check ran past its overall time limit and was stopped", True
         self.box.kill()
 
     def _exchange(self, message, seconds, what):
         if self.gone:
-            raise ReplayGone(self.gone)
+            raise ReplayGone(self.gone, self.timed_out)
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             self._expire()
-            raise ReplayGone(self.gone)
+            raise ReplayGone(self.gone, self.timed_out)
         self.sock.settimeout(max(0.1, min(seconds + GRACE_SECONDS, remaining)))
         try:
             wire.send(self.sock, message)
             return wire.receive(self.sock)
         except socket.timeout:
             self.gone = f"{what} ran past its time limit of {seconds:g} s and the process was stopped"
+            self.timed_out = True
         except wire.MessageTooLarge as error:
             self.gone = f"{what} sent back too much data ({error})"
         except (ConnectionError, OSError, ValueError):
             self.gone = self.gone or "the Python process running your code ended (did your code exit or crash it?)"
         self.box.kill()
-        raise ReplayGone(self.gone)
+        raise ReplayGone(self.gone, self.timed_out)
 
     def request(self, message, seconds=10):
         """The reply to one request; student exceptions are raised as the grader's own."""

@@ -12,8 +12,7 @@ Requests: run a cell, look up a name, call a function, read an attribute or an i
 Values travel by value when they are data (codec); any other object stays here as a handle.
 """
 import builtins
-import importlib.abc
-import importlib.util
+import importlib
 import os
 import random
 import signal
@@ -21,75 +20,13 @@ import socket
 import sys
 import time
 
-from . import codec, wire
+from . import codec, forbid, wire
 
 MAX_HANDLES = 10_000
 
 
 class TimeLimitExceeded(BaseException):
     """A cell or a call ran past its time limit (a BaseException: `except Exception` cannot swallow it)."""
-
-
-class ForbiddenLibraryError(ImportError):
-    """The code asked for a library that this assignment forbids."""
-
-
-# ---------------------------------------------------------------- the assignment's forbidden libraries
-
-class _Forbid(importlib.abc.MetaPathFinder):
-    """Refuse forbidden modules; give torch its forbidden operators right after it is imported."""
-
-    def __init__(self, modules, torch_ops, reason):
-        self.modules, self.torch_ops, self.reason = tuple(modules), tuple(torch_ops), reason
-
-    def find_spec(self, name, path=None, target=None):
-        for module in self.modules:
-            if name == module or name.startswith(module + "."):
-                raise ForbiddenLibraryError(f"{module} is not available when your code is graded: {self.reason}")
-        if name == "torch" and self.torch_ops:
-            for finder in sys.meta_path:
-                if finder is self or not hasattr(finder, "find_spec"):
-                    continue
-                spec = finder.find_spec(name, path, target)
-                if spec is not None:
-                    spec.loader = _PatchAfter(spec.loader, self._forbid_torch_ops)
-                    return spec
-        return None
-
-    def _forbid_torch_ops(self, torch):
-        """Replace the kernels of the forbidden ATen operators: every path to them (torch.nn.functional,
-        nn.Modules, torch.ops.aten, partials, other threads) reaches the replacement."""
-        import warnings
-        reason = self.reason
-
-        def refuse(*args, **kwargs):
-            raise ForbiddenLibraryError(f"a PyTorch convolution or pooling operator was called: {reason}")
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            library = torch.library.Library("aten", "IMPL")
-            for op in self.torch_ops:
-                for key in ("CPU", "CompositeImplicitAutograd", "CompositeExplicitAutograd", "AutogradCPU"):
-                    try:
-                        library.impl(op, refuse, key)
-                    except (RuntimeError, ValueError, AttributeError):
-                        pass
-        _KEEP.append(library)  # the overrides last as long as the library object
-
-
-_KEEP = []
-
-
-class _PatchAfter(importlib.abc.Loader):
-    def __init__(self, loader, patch):
-        self.loader, self.patch = loader, patch
-
-    def create_module(self, spec):
-        return self.loader.create_module(spec)
-
-    def exec_module(self, module):
-        self.loader.exec_module(module)
-        self.patch(module)
 
 
 # ---------------------------------------------------------------- a namespace like the kernel's
@@ -243,10 +180,7 @@ def main(fd):
         os.dup2(devnull, std)
     sock = socket.socket(fileno=fd)
     setup = wire.receive(sock)
-    forbid = setup.get("forbid", {})
-    if forbid.get("modules") or forbid.get("torch_ops"):
-        sys.meta_path.insert(0, _Forbid(forbid.get("modules", ()), forbid.get("torch_ops", ()),
-                                        forbid.get("reason", "this assignment asks for your own code")))
+    forbid.install(setup.get("forbid", {}))
     for name in setup.get("preload", ()):
         try:
             importlib.import_module(name)

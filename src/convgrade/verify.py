@@ -23,13 +23,73 @@ from traitlets import Bool, Enum, Integer
 from . import content as assignment_content
 from . import isolation, seeds, status
 from .execution import error_output, seed_key
-from .judge import hidden_lines, run_test, trusted_helpers
+from .compare import use_test_rng
+from .judge import hidden_lines, run_test, builtins_for_tests, trusted_helpers
 from .replay import RemoteNamespace, Replay, ReplayGone
 from .sanitize import course_directory, released_source
 
 
 def is_test(cell):
     return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
+def recheck(nb, stored, key, content, folder, settings, cell_seconds, total_seconds, partial_credit=True,
+            config=None):
+    """Replay nb's code cells in a fresh sandbox and judge each test cell in the grader.
+
+    Returns ({grade_id: (visible verdict, whole-test verdict)}, gone), where gone is None, or
+    (cell index, why, timed out?) when the re-check process stopped answering there.
+    """
+    try:
+        with Replay(settings, folder, content.forbid(), content.preload, total_seconds) as replay:
+            return _replay(nb, replay, stored, key, content, cell_seconds, partial_credit, config)
+    except ReplayGone as error:  # it did not even start
+        return {}, (0, str(error), error.timed_out)
+
+
+def _replay(nb, replay, stored, key, content, cell_seconds, partial_credit, config):
+    verdicts = {}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        seed = seeds.seed(key, "cell", index, grade_id)
+        try:
+            if is_test(cell):
+                verdicts[grade_id] = _judge(replay, stored.get(grade_id, cell.source), grade_id, key, seed,
+                                            content, partial_credit, config)
+            elif cell.source.strip():
+                replay.run_cell(cell.source, seed, cell_seconds)
+        except ReplayGone as error:
+            return verdicts, (index, str(error), error.timed_out)
+    return verdicts, None
+
+
+def _judge(replay, full, grade_id, key, seed, content, partial_credit, config):
+    """(visible verdict, whole-test verdict) of one test cell."""
+    visible = released_source(full, config)
+
+    def namespace(mirror, rng):
+        use_test_rng(rng)
+        trusted = {**trusted_helpers(content.call_seconds), "rng": rng,
+                   "__builtins__": builtins_for_tests(content.module)}
+        if content.module is not None:
+            trusted["checks"] = content.module
+        return RemoteNamespace(replay, trusted, content.call_seconds, content.test_modules, mirror)
+
+    def hidden_rng():
+        return np.random.default_rng(seeds.seed(key, "hidden", grade_id))
+
+    # the visible part binds its names in the sandbox as it runs, as it did in the kernel
+    shown = run_test(visible, grade_id, namespace("all", hidden_rng()), seed, partial_credit=partial_credit)
+    if shown.kind == "gone":
+        raise ReplayGone(shown.message, timed_out=replay.timed_out)
+    if visible.strip() == full.strip():
+        return shown, shown
+    whole = run_test(full, grade_id, namespace("modules", hidden_rng()), seed, hidden_lines(full), partial_credit)
+    if whole.kind == "gone":
+        raise ReplayGone(whole.message, timed_out=replay.timed_out)
+    return shown, whole
 
 
 class VerifyOutsideKernel(NbGraderPreprocessor):
@@ -53,13 +113,8 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
         folder = resources.get("metadata", {}).get("path") or "."
         died_at = resources.get("convgrade", {}).get("kernel_died_at")
         seconds = self.cell_timeout or self.config.Execute.get("timeout", 30) or 30
-        settings = isolation.Isolation(parent=self)
-        verdicts, gone = {}, None
-        try:
-            with Replay(settings, folder, content.forbid(), content.preload, self.total_timeout) as replay:
-                verdicts, gone = self._replay(nb, replay, stored, key, content, seconds)
-        except ReplayGone as error:  # it did not even start
-            gone = (0, str(error))
+        verdicts, gone = recheck(nb, stored, key, content, folder, isolation.Isolation(parent=self), seconds,
+                                 self.total_timeout, self.partial_credit, self.config)
         self._record(nb, verdicts, gone, died_at, stored)
         return nb, resources
 
@@ -67,45 +122,6 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
         with Gradebook(info["db_url"]) as gb:
             notebook = gb.find_notebook(info["notebook"], info["assignment"])
             return {c.name: c.source for c in notebook.source_cells}
-
-    def _replay(self, nb, replay, stored, key, content, seconds):
-        verdicts = {}
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-            seed = seeds.seed(key, "cell", index, grade_id)
-            try:
-                if is_test(cell):
-                    verdicts[grade_id] = self._judge(replay, stored.get(grade_id, cell.source), grade_id,
-                                                     key, seed, content)
-                elif cell.source.strip():
-                    replay.run_cell(cell.source, seed, seconds)
-            except ReplayGone as error:
-                return verdicts, (index, str(error))
-        return verdicts, None
-
-    def _judge(self, replay, full, grade_id, key, seed, content):
-        """(visible verdict, whole-test verdict) of one test cell."""
-        visible = released_source(full, self.config)
-        rng = np.random.default_rng(seeds.seed(key, "hidden", grade_id))
-
-        def namespace(mirror):
-            trusted = {**trusted_helpers(content.call_seconds), "rng": rng, "__builtins__": __builtins__}
-            if content.module is not None:
-                trusted["checks"] = content.module
-            return RemoteNamespace(replay, trusted, content.call_seconds, content.test_modules, mirror)
-
-        # the visible part binds its names in the sandbox as it runs, as it did in the kernel
-        shown = run_test(visible, grade_id, namespace("all"), seed, partial_credit=self.partial_credit)
-        if shown.kind == "gone":
-            raise ReplayGone(shown.message)
-        if visible.strip() == full.strip():
-            return shown, shown
-        whole = run_test(full, grade_id, namespace("modules"), seed, hidden_lines(full), self.partial_credit)
-        if whole.kind == "gone":
-            raise ReplayGone(whole.message)
-        return shown, whole
 
     def _record(self, nb, verdicts, gone, died_at, stored):
         suspicious, unchecked, slow, lost = [], [], [], []
@@ -120,8 +136,9 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
                 kernel_dead = died_at is not None and gone is not None and died_at <= gone[0]
                 if not kernel_dead:
                     lost.append(grade_id)
-                    cell.outputs = [error_output("NotReChecked", f"not graded: {gone[1] if gone else 'no re-check'}; "
-                                                                 "your instructor will grade this notebook again")]
+                    why = gone[1] if gone else "no re-check"
+                    tail = "" if gone and gone[2] else "; your instructor will grade this notebook again"
+                    cell.outputs = [error_output("NotReChecked", f"not graded: {why}{tail}")]
                 else:
                     cell.outputs = [o for o in cell.outputs if o.output_type == "error"] or \
                         [error_output("KernelDied", "not run: your code ended the Python process before this test")]
@@ -154,7 +171,9 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
         if unchecked:
             how = "scored 0" if self.unverified == "zero" else "scored as in the kernel"
             status.record(nb, "not re-checked", f"{how}: {', '.join(unchecked)}")
-        if lost:
+        if lost and gone[2]:
+            status.record(nb, "timed out", f"the re-check ran out of time ({gone[1]}): {', '.join(lost)}")
+        elif lost:
             status.record(nb, "grader error", f"the re-check stopped early ({gone[1]}); re-grade this student: "
                                               f"{', '.join(lost)}")
 
