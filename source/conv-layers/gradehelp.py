@@ -1,0 +1,1 @@
+../gradehelp.py
