@@ -1,16 +1,17 @@
 """The hidden checks of conv-layers, run by the grader (never released, never in a sandbox).
 
-Each hidden test region in layers.ipynb calls one of these with the student's functions (proxies
-into the re-check sandbox) and `rng`, a generator seeded for that student and test: every random
-input below comes from it. The oracles are PyTorch, run here in the grader: conv2d, the pooling
-functions, autograd (for the gradients, and for the receptive field as the footprint of one
-output on the input) and its FLOP counter (for the multiply-adds). The visible tests use values
-worked out by hand in the notebook's prompts.
+Each hidden test region in layers.ipynb imports one of the check_* functions and calls it with the
+student's functions (in the grader: proxies into the re-check sandbox). Every random input comes
+from test_rng(), which the grader seeds for that student and that test; in the instructor's own
+kernel (`nbgrader validate`) it has a fixed seed and the same code runs directly. The oracles are
+PyTorch, run here in the grader: conv2d, the pooling functions, autograd (for the gradients, and
+for the receptive field as the footprint of one output on the input) and its FLOP counter (for
+the multiply-adds). The visible tests use values worked out by hand in the notebook's prompts.
 """
 import numpy as np
 
 from convgrade.compare import (CheckFailed, as_number_array, describe, describe_call, expect_array, expect_int,
-                               expect_rejected, expect_shape, returned)
+                               expect_rejected, expect_shape, returned, test_rng)
 from convgrade.replay import CallTimedOut
 
 # The whole practice is numpy only: these are absent when the student's code runs.
@@ -167,7 +168,8 @@ def _conv_case(conv2d_multi, rng, c_in, c_out, size, kernel, stride=1, padding=0
     expect_array(got, torch_conv2d(x, weight, bias, stride, padding), what)
 
 
-def conv2d_multi_random(conv2d_multi, rng):
+def check_conv2d_multi_random(conv2d_multi):
+    rng = test_rng()
     for _ in range(4):
         c_in, c_out = int(rng.integers(2, 5)), int(rng.integers(1, 5))
         h, w = int(rng.integers(3, 9)), int(rng.integers(3, 9))
@@ -175,7 +177,8 @@ def conv2d_multi_random(conv2d_multi, rng):
         _conv_case(conv2d_multi, rng, c_in, c_out, (h, w), (kh, kw))
 
 
-def conv2d_multi_stride_padding(conv2d_multi, rng):
+def check_conv2d_multi_stride_padding(conv2d_multi):
+    rng = test_rng()
     for case in range(4):
         c_in, c_out = int(rng.integers(1, 4)), int(rng.integers(1, 4))
         stride, padding = int(rng.integers(2, 4)), int(rng.integers(0, 3))
@@ -188,7 +191,8 @@ def conv2d_multi_stride_padding(conv2d_multi, rng):
         _conv_case(conv2d_multi, rng, c_in, c_out, (h, w), (kh, kw), stride, padding)
 
 
-def conv2d_multi_edge_sizes(conv2d_multi, rng):
+def check_conv2d_multi_edge_sizes(conv2d_multi):
+    rng = test_rng()
     h, w = int(rng.integers(2, 6)), int(rng.integers(2, 6))
     c_in = int(rng.integers(1, 4))
     _conv_case(conv2d_multi, rng, c_in, 2, (h, w), (h, w))  # the kernel covers the image: one value per channel
@@ -197,7 +201,8 @@ def conv2d_multi_edge_sizes(conv2d_multi, rng):
     _conv_case(conv2d_multi, rng, c_in, 2, (h, w), (h + 2, w + 2), padding=1)  # the kernel covers the padded image
 
 
-def conv2d_multi_rejects_impossible(conv2d_multi, rng):
+def check_conv2d_multi_rejects_impossible(conv2d_multi):
+    rng = test_rng()
     c_in, c_out = int(rng.integers(2, 4)), int(rng.integers(2, 4))
     h, w = int(rng.integers(4, 8)), int(rng.integers(4, 8))
     x = random_array(rng, (c_in, h, w))
@@ -262,7 +267,8 @@ def _pool_size_case(pool_output_size, size, kernel, stride, padding, ceil_mode):
                describe_call("pool_output_size", (size, kernel), kwargs))
 
 
-def pool_output_size_random(pool_output_size, rng):
+def check_pool_output_size_random(pool_output_size):
+    rng = test_rng()
     for case in range(12):
         ceil_mode = case % 2 == 1
         geometry = _dropped_window if case in (9, 11) else _extra_window if case in (1, 5) else _pool_geometry
@@ -274,7 +280,8 @@ def pool_output_size_random(pool_output_size, rng):
     expect_int(got, torch_pool_output_size(size, kernel), describe_call("pool_output_size", (size, kernel)))
 
 
-def pool_output_size_rejects_impossible(pool_output_size, rng):
+def check_pool_output_size_rejects_impossible(pool_output_size):
+    rng = test_rng()
     kernel = int(rng.integers(2, 6))
     size = int(rng.integers(kernel + 2, 16))
     fits = returned(pool_output_size, "pool_output_size", size, kernel, stride=1, padding=kernel // 2)
@@ -326,7 +333,8 @@ def _pool_cases(rng, ceil_mode):
     return cases
 
 
-def max_pool2d_random(max_pool2d, rng):
+def check_max_pool2d_random(max_pool2d):
+    rng = test_rng()
     for channels, size, kernel, stride, padding in _pool_cases(rng, False):
         _pool_case(max_pool2d, "max", rng, channels, size, kernel, stride, padding, False)
     # all-negative values with padding: the padding (-inf) must never win
@@ -336,17 +344,20 @@ def max_pool2d_random(max_pool2d, rng):
                  + " with every value of x below 0")
 
 
-def max_pool2d_ceil_mode(max_pool2d, rng):
+def check_max_pool2d_ceil_mode(max_pool2d):
+    rng = test_rng()
     for channels, size, kernel, stride, padding in _pool_cases(rng, True):
         _pool_case(max_pool2d, "max", rng, channels, size, kernel, stride, padding, True)
 
 
-def avg_pool2d_random(avg_pool2d, rng):
+def check_avg_pool2d_random(avg_pool2d):
+    rng = test_rng()
     for channels, size, kernel, stride, padding in _pool_cases(rng, False):
         _pool_case(avg_pool2d, "avg", rng, channels, size, kernel, stride, padding, False)
 
 
-def avg_pool2d_ceil_mode(avg_pool2d, rng):
+def check_avg_pool2d_ceil_mode(avg_pool2d):
+    rng = test_rng()
     for channels, size, kernel, stride, padding in _pool_cases(rng, True):
         _pool_case(avg_pool2d, "avg", rng, channels, size, kernel, stride, padding, True)
     # windows that hang past the padding: PyTorch divides by the part inside the padded input
@@ -370,13 +381,15 @@ def _random_layer(rng):
     return kernel, int(rng.integers(1, 4)), int(rng.integers(0, kernel // 2 + 1))
 
 
-def receptive_field_random(receptive_field, rng):
+def check_receptive_field_random(receptive_field):
+    rng = test_rng()
     for _ in range(6):
         layers = [_random_layer(rng) for _ in range(int(rng.integers(2, 6)))]
         _expect_field(returned(receptive_field, "receptive_field", layers), layers)
 
 
-def receptive_field_edge_cases(receptive_field, rng):
+def check_receptive_field_edge_cases(receptive_field):
+    rng = test_rng()
     single = [_random_layer(rng)]
     pointwise = [(1, int(rng.integers(1, 4)), 0) for _ in range(3)]  # 1x1 layers only move the grid
     strided_first = [(2, 2, 0), (int(rng.integers(2, 6)), 1, 1)]
@@ -419,7 +432,8 @@ def random_network(rng):
         return input_shape, layers
 
 
-def network_costs_random(network_costs, rng):
+def check_network_costs_random(network_costs):
+    rng = test_rng()
     for _ in range(3):
         input_shape, layers = random_network(rng)
         _expect_costs(returned(network_costs, "network_costs", input_shape, layers), input_shape, layers)
@@ -429,7 +443,8 @@ def network_costs_random(network_costs, rng):
     _expect_costs(returned(network_costs, "network_costs", input_shape, layers), input_shape, layers)
 
 
-def network_costs_rejects_impossible(network_costs, rng):
+def check_network_costs_rejects_impossible(network_costs):
+    rng = test_rng()
     input_shape, layers = random_network(rng)
     fits = returned(network_costs, "network_costs", input_shape, layers)
     if not isinstance(fits, (tuple, list)) or len(fits) != len(layers):
@@ -469,17 +484,20 @@ def _random_shapes(rng):
     return (h, w + 1), (int(kh), int(kw))
 
 
-def grad_kernel_random(grad_kernel, rng):
+def check_grad_kernel_random(grad_kernel):
+    rng = test_rng()
     for _ in range(4):
         _grad_case(grad_kernel, None, rng, *_random_shapes(rng))
 
 
-def grad_input_random(grad_input, rng):
+def check_grad_input_random(grad_input):
+    rng = test_rng()
     for _ in range(4):
         _grad_case(None, grad_input, rng, *_random_shapes(rng))
 
 
-def gradients_edge_sizes(grad_kernel, grad_input, rng):
+def check_gradients_edge_sizes(grad_kernel, grad_input):
+    rng = test_rng()
     h, w = int(rng.integers(2, 6)), int(rng.integers(3, 7))
     for kernel_shape in [(h, w), (1, 1), (1, w - 1), (h, 1)]:
         _grad_case(grad_kernel, grad_input, rng, (h, w), kernel_shape)
