@@ -260,6 +260,17 @@ def _extra_window(rng):
             return size, kernel, stride, padding
 
 
+def _floor_matters(rng):
+    """A geometry where rounding the output size to nearest would give one window too many."""
+    while True:
+        kernel = int(rng.integers(1, 6))
+        padding = int(rng.integers(0, kernel // 2 + 1))
+        stride = int(rng.integers(3, 5))
+        size = int(rng.integers(max(1, kernel - 2 * padding), 20))
+        if (size + 2 * padding - kernel) % stride == stride - 1:  # a remainder of at least 2/3 of the stride
+            return size, kernel, stride, padding
+
+
 def _pool_size_case(pool_output_size, size, kernel, stride, padding, ceil_mode):
     kwargs = {"stride": stride, "padding": padding, "ceil_mode": ceil_mode}
     got = returned(pool_output_size, "pool_output_size", size, kernel, **kwargs)
@@ -271,7 +282,8 @@ def check_pool_output_size_random(pool_output_size):
     rng = test_rng()
     for case in range(12):
         ceil_mode = case % 2 == 1
-        geometry = _dropped_window if case in (9, 11) else _extra_window if case in (1, 5) else _pool_geometry
+        geometry = {0: _floor_matters, 1: _extra_window, 5: _extra_window, 9: _dropped_window,
+                    11: _dropped_window}.get(case, _pool_geometry)
         size, kernel, stride, padding = geometry(rng)
         _pool_size_case(pool_output_size, size, kernel, stride, padding, ceil_mode)
     kernel = int(rng.integers(2, 6))  # stride=None: the window size, as in nn.MaxPool2d(kernel)
@@ -320,6 +332,8 @@ def _pool_cases(rng, ceil_mode):
     cases = []
     for case in range(5):
         (h, kh, sh, ph), (w, kw, sw, pw) = _pool_geometry(rng), _pool_geometry(rng)
+        if not ceil_mode and case == 0:
+            (h, kh, sh, ph), (w, kw, sw, pw) = _floor_matters(rng), _floor_matters(rng)
         if ceil_mode and case == 0:
             h, kh, sh, ph = _dropped_window(rng)
         if ceil_mode and case in (0, 3):
@@ -354,6 +368,8 @@ def check_avg_pool2d_random(avg_pool2d):
     rng = test_rng()
     for channels, size, kernel, stride, padding in _pool_cases(rng, False):
         _pool_case(avg_pool2d, "avg", rng, channels, size, kernel, stride, padding, False)
+    # padding on both axes: its zeros count in every mean (count_include_pad=True)
+    _pool_case(avg_pool2d, "avg", rng, 2, (5, 6), 3, 2, 1, False)
 
 
 def check_avg_pool2d_ceil_mode(avg_pool2d):
