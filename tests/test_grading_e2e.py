@@ -1,12 +1,14 @@
-"""The instructor's path, end to end, on a copy of the course with the demo class handed in.
+"""The instructor's path, end to end, on copies of the course with the demo class and the attackers.
 
-Two graders run at once on two copies: the `make grade` driver (tools/grade.py: parallel
-autograde, feedback, grades.csv) and plain `nbgrader autograde conv-basics` with the course's
-nbgrader_config.py. Both must give every student exactly the expected score, the statuses must
-say what happened, nobody may be missing, and no feedback page may show a hidden test's code.
-make grade's copy also holds a submission that kills its grader, which only make grade survives.
+Two graders run at once on two copies: `make grade` (tools/grade.py: a Dask LocalCluster) and
+plain nbgrader (generate_assignment, autograde, generate_feedback, export) with the course's
+nbgrader_config.py. Both must give every student exactly the expected score and status on every
+assignment, write the same grades.csv, and leave everything outside the submissions' own
+sandboxes as it was: the gradebook's manual scores, the submissions, the records, the venv, the
+home folder, the course folder. No feedback page may show hidden test code or solution text.
 """
 import csv
+import hashlib
 import html
 import os
 import pathlib
@@ -14,138 +16,244 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 import nbformat
+import psutil
 import pytest
 
-from demo_class.make_demo_class import DRIVER_ONLY, EXPECTED, HERE, MAX_SCORE, write_submission
+from demo_class import attacks
+from demo_class.make_demo_class import ROOT, SUBMITTED, available, expected, max_score, module
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 BIN = pathlib.Path(sys.executable).parent
 ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+SECRET = "5f2d0c1e9b7a4c3d8e6f1a2b3c4d5e6f"  # a fixed course secret: the same inputs on every run
+ASSIGNMENTS = available()
 
 
-def hidden_lines():
-    """Every line of code inside the source notebook's hidden test regions."""
-    lines = []
-    for cell in nbformat.read(ROOT / "source" / "conv-basics" / "practice.ipynb", as_version=4).cells:
-        if "### BEGIN HIDDEN TESTS" in cell.source:
-            region = cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
-            lines += [line.strip() for line in region.splitlines() if line.strip()]
-    return lines
-
-
-def visible_text(page):
-    """What a reader of an HTML page sees (highlighted code is split into many tags)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", page))
-
-
-def words(text):
-    return " ".join(text.split())
-
-
-def course_copy(folder):
-    """What an instructor has after collecting: the repository's course files plus submitted/."""
-    folder.mkdir()
+def course_copy(folder, with_attackers=True):
+    """What an instructor has after collecting: the course files, the demo class (and attackers)."""
+    folder.mkdir(parents=True)
     for name in ("source", "exercises"):
-        shutil.copytree(ROOT / name, folder / name)
+        shutil.copytree(ROOT / name, folder / name, symlinks=True)
     shutil.copy(ROOT / "nbgrader_config.py", folder)
-    shutil.copytree(HERE / "submitted", folder / "submitted")
+    shutil.copytree(SUBMITTED, folder / "submitted")
+    (folder / ".convgrade_secret").write_text(SECRET + "\n")
+    if with_attackers:
+        attacks.write(folder / "submitted", folder)
     return folder
+
+
+def expected_rows(with_attackers=True):
+    """(student, assignment) -> (score, status) for everyone in submitted/."""
+    students = {s for a in ASSIGNMENTS for s in module(a).EXPECTED} | (set(attacks.EXPECTED) if with_attackers else set())
+    table = {}
+    for assignment in ASSIGNMENTS:
+        known = expected(assignment)
+        if with_attackers and assignment == attacks.ASSIGNMENT:
+            from demo_class.make_demo_class import score
+            known.update({s: (score(assignment, p), state) for s, (p, state) in attacks.EXPECTED.items()})
+        for student in students:
+            table[student, assignment] = known.get(student, (0.0, "missing notebook"))
+    return table
+
+
+def fingerprint(*roots):
+    """Hashes of every file under roots (what grading must not change)."""
+    found = {}
+    for root in roots:
+        for path in sorted(pathlib.Path(root).rglob("*")) if pathlib.Path(root).exists() else []:
+            if path.is_file() and not path.is_symlink() and "__pycache__" not in path.parts:
+                found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def host_state():
+    site = pathlib.Path(sys.prefix) / "lib"
+    return {"home": fingerprint(pathlib.Path.home() / ".ipython"),
+            "kernels": fingerprint(pathlib.Path(sys.prefix) / "share" / "jupyter" / "kernels"),
+            "pth": sorted(str(p) for p in site.rglob("*.pth"))}
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     base = tmp_path_factory.mktemp("grading")
     driver_course, plain_course = course_copy(base / "driver"), course_copy(base / "plain")
-    for student in DRIVER_ONLY:
-        write_submission(driver_course / "submitted" / student, student)
-    plain = subprocess.Popen(
-        f"{BIN}/nbgrader generate_assignment conv-basics --force && {BIN}/nbgrader autograde conv-basics",
-        shell=True, cwd=plain_course, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    before = {"host": host_state(), "driver": fingerprint(driver_course / "submitted", driver_course / "source"),
+              "plain": fingerprint(plain_course / "submitted", plain_course / "source")}
+    steps = [f"{BIN}/nbgrader generate_assignment {a} --force && {BIN}/nbgrader autograde {a} && "
+             f"{BIN}/nbgrader generate_feedback {a}" for a in ASSIGNMENTS]
+    plain = subprocess.Popen(" && ".join(steps + [f"{BIN}/nbgrader export"]), shell=True, cwd=plain_course,
+                             env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    started = time.monotonic()
     try:
         driver = subprocess.run([sys.executable, str(ROOT / "tools" / "grade.py"), "--course", str(driver_course)],
-                                env=ENV, capture_output=True, text=True, timeout=900)
-        plain_log, _ = plain.communicate(timeout=900)
+                                env=ENV, capture_output=True, text=True, timeout=1500)
+        plain_log, _ = plain.communicate(timeout=1500)
     finally:
         if plain.poll() is None:
             plain.kill()
     return {"driver": driver, "driver_course": driver_course, "plain": plain, "plain_log": plain_log,
-            "plain_course": plain_course}
+            "plain_course": plain_course, "before": before, "seconds": time.monotonic() - started}
 
 
 def read_csv(path):
     with open(path, newline="") as handle:
-        return {row["student_id"]: row for row in csv.DictReader(handle)}
+        return {(row["student_id"], row["assignment"]): row for row in csv.DictReader(handle)}
 
 
-def test_driver_grades_every_student_with_the_expected_score_and_status(graded):
+def test_make_grade_gives_every_student_the_expected_score_and_status(graded):
     driver = graded["driver"]
-    assert driver.returncode == 0, driver.stdout + driver.stderr
+    assert driver.returncode == 0, driver.stdout[-3000:] + driver.stderr[-3000:]
     rows = read_csv(graded["driver_course"] / "grades.csv")
-    expected = {**EXPECTED, **DRIVER_ONLY}
-    assert sorted(rows) == sorted(expected), "every submitted folder has a row, and only those"
-    got = {s: (float(r["score"]), r["status"]) for s, r in rows.items()}
-    assert got == {s: (float(score), state) for s, (score, state) in expected.items()}
-    assert all(float(r["max_score"]) == MAX_SCORE for r in rows.values())
-    assert "Unterminated string" in rows["corrupt_json"]["details"]
-    assert "found: practice.html" in rows["missing_notebook"]["details"]
+    want = expected_rows()
+    assert sorted(rows) == sorted(want), "a row for every student and assignment, and only those"
+    got = {key: (float(r["score"]), r["status"]) for key, r in rows.items()}
+    assert got == {key: (float(score), state) for key, (score, state) in want.items()}
+    for (_, assignment), row in rows.items():
+        assert float(row["max_score"]) == max_score(assignment)
+    assert "Unterminated string" in rows["corrupt_json", "conv-basics"]["details"]
+    assert "found: practice.html" in rows["missing_notebook", "conv-basics"]["details"]
 
 
-def test_driver_shows_progress_for_each_graded_notebook(graded):
+def test_plain_nbgrader_grades_everyone_the_same_and_export_writes_the_same_csv(graded):
+    assert graded["plain"].returncode == 0, graded["plain_log"][-5000:]
+    plain = (graded["plain_course"] / "grades.csv").read_text()
+    driver = (graded["driver_course"] / "grades.csv").read_text()
+    assert plain.splitlines()[0].endswith("status,details"), "nbgrader export writes the status columns"
+    assert plain == driver
+
+
+def test_progress_shows_one_line_per_graded_notebook(graded):
     lines = [line for line in graded["driver"].stdout.splitlines() if line.startswith("[")]
-    assert len(lines) == len(EXPECTED) + len(DRIVER_ONLY) - 1  # the missing notebook has nothing to grade
-    assert any("partial" in line and "16.0 / 26" in line for line in lines)
+    graded_count = sum(1 for state in expected_rows().values() if state[1] != "missing notebook")
+    assert len(lines) == graded_count
+    assert lines[-1].startswith(f"[{graded_count:>3}/{graded_count}]")
     assert "need a look" in graded["driver"].stdout
 
 
-def test_feedback_says_why_in_words_without_hidden_test_code(graded):
-    feedback = graded["driver_course"] / "feedback"
-    pages = {p.parts[-3]: visible_text(p.read_text(encoding="utf-8"))
-             for p in feedback.glob("*/conv-basics/practice.html")}
-    assert sorted(pages) == sorted(set(EXPECTED) - {"missing_notebook"})  # and none for kills_grader
-    hidden = hidden_lines()
-    assert len(hidden) == 2 * 18
-    source_page = visible_text(hidden_page_example())
-    assert all(line in source_page for line in hidden), "the leak check can see code"
-    for student, page in pages.items():
-        shown = [line for line in hidden if line in page]
-        assert shown == [], f"{student}'s feedback shows hidden test code"
-        assert "HIDDEN TESTS" not in page
-    assert "it should raise ValueError or IndexError because the output has shape" in words(pages["partial"])
-    assert "re-checked in a fresh Python process: corr2d(image, kernel) is wrong" in words(pages["allclose_cheat"])
-    assert "not run: the kernel had died in cell" in words(pages["kernel_exit"])
+def secret_lines():
+    """(hidden-test and checks-module lines, solution lines) of every assignment, long enough to be
+    recognised in a page."""
+    hidden, solutions = set(), set()
+    for assignment in ASSIGNMENTS:
+        folder = ROOT / "source" / assignment
+        for path in folder.glob("*.ipynb"):
+            for cell in nbformat.read(path, as_version=4).cells:
+                for begin, end, found in (("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", hidden),
+                                          ("BEGIN SOLUTION", "END SOLUTION", solutions)):
+                    for region in cell.source.split(f"### {begin}")[1:]:
+                        found |= {l.strip() for l in region.split(f"### {end}")[0].splitlines() if len(l.strip()) > 24}
+        if (folder / "checks.py").exists():
+            hidden |= {l.strip() for l in (folder / "checks.py").read_text().splitlines()
+                       if len(l.strip()) > 30 and not l.strip().startswith(("#", '"""', "import", "from"))}
+    return hidden, solutions
 
 
-def hidden_page_example():
-    """The source notebook as HTML: proof that hidden lines are findable in a rendered page."""
-    from nbconvert import HTMLExporter
-    return HTMLExporter().from_filename(str(ROOT / "source" / "conv-basics" / "practice.ipynb"))[0]
+def visible_text(page):
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
 
 
-def test_plain_nbgrader_autograde_grades_everyone_too(graded):
-    assert graded["plain"].returncode == 0, graded["plain_log"][-5000:]
-    from nbgrader.api import Gradebook
-    with Gradebook(f"sqlite:///{graded['plain_course'] / 'gradebook.db'}") as gb:
-        scores = {s.student.id: s.score for s in gb.assignment_submissions("conv-basics")}
-    expected = {s: float(score) for s, (score, _) in EXPECTED.items() if s != "missing_notebook"}
-    assert scores == expected
-    report = subprocess.run([sys.executable, str(ROOT / "tools" / "grade.py"), "--course", str(graded["plain_course"]),
-                             "--report-only"], env=ENV, capture_output=True, text=True, timeout=300)
-    assert report.returncode == 0, report.stderr
-    rows = read_csv(graded["plain_course"] / "grades.csv")
-    assert {s: r["status"] for s, r in rows.items()} == {s: state for s, (_, state) in EXPECTED.items()}
+def own_submission(page):
+    """The student's own notebook, as handed in (their page may show their own answers back)."""
+    student, assignment = page.parts[-3], page.parts[-2]
+    return "".join(p.read_text(encoding="utf-8", errors="replace")
+                   for p in (page.parents[3] / "submitted" / student / assignment).glob("*.ipynb"))
+
+
+def test_feedback_shows_neither_hidden_tests_nor_solutions_and_works_offline(graded):
+    hidden, solutions = secret_lines()
+    assert len(hidden) > 30 and len(solutions) > 30
+    pages = list(graded["driver_course"].glob("feedback/*/*/*.html")) + list(graded["plain_course"].glob("feedback/*/*/*.html"))
+    assert len(pages) > 40
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        shown = visible_text(text)
+        own = own_submission(page)
+        leaked = [line for line in hidden if line in shown]
+        leaked += [line for line in solutions if line in shown and line not in own]
+        assert leaked == [], f"{page} shows {leaked[:3]}"
+        assert "HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text
+        assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']https?://""", text), f"{page} loads from the web"
+        assert ">Test cell<" not in text
+    for course in (graded["driver_course"], graded["plain_course"]):
+        extra = [p for p in course.glob("feedback/**/*") if p.is_file() and p.suffix != ".html"]
+        assert extra == [], f"only pages in feedback/: {extra[:5]}"
+
+
+def test_feedback_says_why_in_words(graded):
+    pages = {p.parts[-3]: " ".join(visible_text(p.read_text(encoding="utf-8")).split())
+             for p in graded["driver_course"].glob("feedback/*/conv-basics/practice.html")}
+    assert "it should raise ValueError because the output has shape" in pages["partial"]
+    assert "passed in your notebook, but failed when the grader ran it again on the same inputs" in pages["allclose_cheat"]
+    assert "not run: the kernel had died in cell" in pages["kernel_exit"]
+    assert "corr2d matches PyTorch on fresh random square images and kernels." in pages["full_marks"]
+
+
+def test_nothing_outside_the_sandboxes_changed(graded):
+    before = graded["before"]
+    assert host_state() == before["host"], "the home folder, the kernelspecs and the venv's .pth files are as they were"
+    for name in ("driver", "plain"):
+        course = graded[f"{name}_course"]
+        assert fingerprint(course / "submitted", course / "source") == before[name]
+        assert not (course / "torch").exists() and not (course / "convgrade").exists()
+        records = list((course / "autograded" / ".logs").rglob("*.json")) if (course / "autograded" / ".logs").exists() else []
+        assert all(p.is_file() and not p.is_symlink() for p in records)
+        from nbgrader.api import Gradebook
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+            manual = [g.manual_score for a in ASSIGNMENTS for s in gb.assignment_submissions(a)
+                      for n in s.notebooks for g in n.grades]
+        assert manual and all(m is None for m in manual), "no manual score was written by a submission"
+    leftovers = [p.pid for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real >= 61000]
+    assert leftovers == [], "no sandboxed process outlives grading"
 
 
 def test_regrading_one_student_keeps_everyone_in_the_csv(graded):
     course = graded["driver_course"]
+    before = read_csv(course / "grades.csv")
     regrade = subprocess.run([sys.executable, str(ROOT / "tools" / "grade.py"), "--course", str(course),
-                              "--student", "tampered_test"], env=ENV, capture_output=True, text=True, timeout=600)
+                              "--student", "partial", "--executor", "serial"],
+                             env=ENV, capture_output=True, text=True, timeout=600)
     assert regrade.returncode == 0, regrade.stdout + regrade.stderr
+    assert read_csv(course / "grades.csv") == before
+
+
+def test_the_same_submissions_graded_five_times_give_identical_rows(tmp_path):
+    course = tmp_path / "course"
+    course_copy(course, with_attackers=False)
+    keep = {"partial", "off_by_one", "allclose_cheat"}
+    for folder in (course / "submitted").iterdir():
+        if folder.name not in keep:
+            shutil.rmtree(folder)
+    outputs = []
+    for _ in range(5):
+        run = subprocess.run([sys.executable, str(ROOT / "tools" / "grade.py"), "--course", str(course),
+                              "--assignment", "conv-basics", "--executor", "serial", "--quiet"],
+                             env=ENV, capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stdout + run.stderr
+        outputs.append((course / "grades.csv").read_bytes())
+    assert len(set(outputs)) == 1
     rows = read_csv(course / "grades.csv")
-    assert sorted(rows) == sorted({**EXPECTED, **DRIVER_ONLY})
-    assert (float(rows["tampered_test"]["score"]), rows["tampered_test"]["status"]) == (22.0, "tampered")
-    assert rows["partial"]["score"] == "16.0"
+    assert rows["off_by_one", "conv-basics"]["status"] == "ok"  # an honest bug is never suspicious
+
+
+def test_zip_collect_works_as_the_instructors_page_says(tmp_path):
+    import zipfile
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    shutil.copytree(ROOT / "source", course / "source", symlinks=True)
+    archive = course / "downloaded" / "conv-basics" / "archive"
+    archive.mkdir(parents=True)
+    notebook = (SUBMITTED / "partial" / "conv-basics" / "practice.ipynb").read_bytes()
+    with zipfile.ZipFile(archive / "submissions.zip", "w") as bundle:  # Canvas: name_userid_subid_file
+        bundle.writestr("bitdiddleben_12345_67890_practice.ipynb", notebook)
+        bundle.writestr("hackeralyssa_LATE_22222_33333_practice-1.ipynb", notebook)
+    run = subprocess.run([str(BIN / "nbgrader"), "zip_collect", "conv-basics"], cwd=course, env=ENV,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    for student in ("bitdiddleben", "hackeralyssa"):
+        assert (course / "submitted" / student / "conv-basics" / "practice.ipynb").read_bytes() == notebook
 
 
 def test_make_grade_runs_the_driver_with_course_and_assignment():

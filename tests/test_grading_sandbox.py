@@ -221,3 +221,15 @@ def test_the_overall_deadline_is_kept_from_outside(submission):
         with pytest.raises(replay.ReplayGone):
             running.request({"op": "lookup", "name": "time"})
         assert running.box.process.poll() is not None
+
+
+def test_a_reply_trickled_byte_by_byte_does_not_stretch_the_deadline(submission):
+    cell = ("import socket, sys, time\nfrom convgrade import wire\n"
+            "def trickle(sock, message):\n    data = b'\\x00\\x00\\x00\\x10' + b'{' * 16\n"
+            "    for byte in data:\n        sock.sendall(bytes([byte])); time.sleep(1)\n"
+            "wire.send = trickle\n")
+    with replay.Replay(settings(), submission, total_seconds=120) as running:
+        started = time.monotonic()
+        with pytest.raises(replay.ReplayGone):  # the reply to this very cell already trickles
+            running.run_cell(cell, seed=1, seconds=2)
+        assert time.monotonic() - started < 2 + replay.GRACE_SECONDS + 2

@@ -50,6 +50,9 @@ class ResilientExecute(Execute):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        # A flood of output disconnects the kernel's IOPub socket (ZMQ_MAXMSGSIZE): the cell ends
+        # without its outputs, and grading goes on (nbgrader's default would abort the submission).
+        kwargs.setdefault("raise_on_iopub_timeout", False)
         super().__init__(**kwargs)
 
     def preprocess(self, nb, resources=None, km=None):
@@ -89,6 +92,16 @@ class ResilientExecute(Execute):
         return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
 
     execute_cell = run_sync(async_execute_cell)  # (NotebookClient binds the public name to its own)
+
+    async def _async_poll_for_reply(self, msg_id, cell, timeout, task_poll_output_msg, task_poll_kernel_alive):
+        reply = await super()._async_poll_for_reply(msg_id, cell, timeout, task_poll_output_msg,
+                                                    task_poll_kernel_alive)
+        if task_poll_output_msg.cancelled():  # IOPub went quiet: a message over the cap cut it off
+            self.kc.iopub_channel.close()
+            self.kc._iopub_channel = None
+            self.kc.iopub_channel.start()  # a fresh subscription for the next cells
+            cell.outputs.append(new_output("stream", name="stdout", text="\n... output too large: dropped by the grader ...\n"))
+        return reply
 
     def output(self, outs, msg, display_id, cell_index):
         """Keep a cell's outputs only up to max_cell_output characters, as they arrive."""

@@ -48,6 +48,11 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     box = None
 
+    def client(self, **kwargs):
+        # jupyter_client would give the client a context of its own, without the cap
+        kwargs.setdefault("context", self.context)
+        return super().client(**kwargs)
+
     async def _async_pre_start_kernel(self, **kw):
         settings = self.settings or isolation.Isolation(parent=self)
         settings.check()

@@ -115,10 +115,11 @@ class Replay:
         if remaining <= 0:
             self._expire()
             raise ReplayGone(self.gone, self.timed_out)
-        self.sock.settimeout(max(0.1, min(seconds + GRACE_SECONDS, remaining)))
+        allowed = max(0.1, min(seconds + GRACE_SECONDS, remaining))
+        self.sock.settimeout(allowed)
         try:
             wire.send(self.sock, message)
-            return wire.receive(self.sock)
+            return wire.receive(self.sock, deadline=time.monotonic() + allowed)
         except socket.timeout:
             self.gone = f"{what} ran past its time limit of {seconds:g} s and the process was stopped"
             self.timed_out = True

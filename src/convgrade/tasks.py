@@ -14,6 +14,7 @@ every task starts warm, and checks that the sandbox works there before any task 
 import os
 import pathlib
 import shutil
+import sys
 import tempfile
 import time
 
@@ -56,6 +57,8 @@ def grade_submission(job):
     """Grade one submission in a temporary course; return its results as data."""
     started = time.monotonic()
     student, assignment = job["student"], job["assignment"]
+    # nbgrader shells out to `alembic` by name (a new gradebook): this environment's bin/ first
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     with tempfile.TemporaryDirectory(prefix="convgrade-task-") as course:
         course = pathlib.Path(course)
         (course / "nbgrader_config.py").write_text(job["config"])

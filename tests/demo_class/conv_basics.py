@@ -44,6 +44,9 @@ EXPECTED = {
     "slow_loop": (ALL, "ok"),
     "extra_copied_cell": (ALL, "ok"),
     "kills_grader": (ALL, "needs review"),
+    # honest bugs: they fail in the notebook and in the grader alike, and are never suspicious
+    "off_by_one": (fails(*CORR2D_TESTS), "ok"),
+    "round_not_floor": (fails("conv_output_size_random", "conv2d_shapes_random", "conv2d_shapes_pairs_and_no_bias"), "ok"),
 }
 SPECIAL = {"corrupt_json", "missing_notebook"}  # files, not notebooks: make_demo_class writes them
 
@@ -113,6 +116,21 @@ INT_ONLY_SHAPES = '''def conv2d_shapes(input_shape, out_channels, kernel_size, s
     return {"output": (n, out_channels, size(h), size(w)),
             "weight": (out_channels, c_in, kernel_size, kernel_size),
             "bias": (out_channels,) if bias else None}
+'''
+
+OFF_BY_ONE_CORR2D = '''def corr2d(X, K):
+    kh, kw = K.shape
+    out = np.zeros((X.shape[0] - kh + 1, X.shape[1] - kw + 1))
+    for i in range(out.shape[0] - 1):  # stops one row early
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(X[i:i + kh, j:j + kw] * K)
+    return out
+'''
+
+ROUNDING_OUTPUT_SIZE = '''def conv_output_size(n, k, p=0, s=1):
+    if s < 1 or k > n + 2 * p:
+        raise ValueError("kernel does not fit or stride below 1")
+    return int(round((n + 2 * p - k) / s)) + 1  # round, where the formula floors
 '''
 
 NUMPY_ONLY_NCHW = '''def to_nchw(x):
@@ -302,6 +320,15 @@ def kills_grader():
     nb.cells.insert(cell_index(nb, "corr2d_answer") + 1,
                     new_cell("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)", "stop-the-grader"))
     return nb
+
+
+
+def off_by_one():
+    return solved(corr2d_answer=OFF_BY_ONE_CORR2D)
+
+
+def round_not_floor():
+    return solved(conv_output_size_answer=ROUNDING_OUTPUT_SIZE)
 
 
 KINDS = {name: globals()[name] for name in EXPECTED if name not in SPECIAL}
