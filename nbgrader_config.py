@@ -90,8 +90,8 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 c.GenerateFeedback.post_convert_hook = convgrade.feedback.only_html(_course, "feedback")
-c.HTMLExporter.template_name = "convgrade_feedback"
-c.HTMLExporter.extra_template_basedirs = [convgrade.feedback.TEMPLATES, convgrade.feedback.NBGRADER_TEMPLATES]
+c.HTMLExporter.template_name = "feedback"  # convgrade's page of that name (the API asks for "feedback")
+c.HTMLExporter.extra_template_basedirs = [convgrade.feedback.TEMPLATES]
 
 # nbgrader zip_collect ASSIGNMENT: a Canvas "Download Submissions" zip in downloaded/ASSIGNMENT/archive/,
 # whose files are named <student>_[LATE_]<user id>_<submission id>_<file>[-<n>].ipynb.

@@ -19,19 +19,26 @@ COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "fir
 
 
 def rows(gradebook, coursedir, assignments=(), students=()):
-    """One row per (assignment, student) in the gradebook (only those asked for, if any)."""
+    """One row per (assignment, student) for every student in the gradebook or with a folder in
+    submitted/ (only those asked for, if any): a folder with nothing gradable in it still gets its
+    row, even when plain nbgrader autograde skipped it and never registered the student."""
     found = []
+    people = {s.id: s for s in gradebook.students}
+    for name in report.students(coursedir):
+        people.setdefault(name, None)
     for assignment in sorted(gradebook.assignments, key=lambda a: a.name):
         if assignments and assignment.name not in assignments:
             continue
-        for student in sorted(gradebook.students, key=lambda s: s.id):
-            if students and student.id not in students:
+        for student_id in sorted(people):
+            student = people[student_id]
+            if students and student_id not in students:
                 continue
-            row = {"assignment": assignment.name, "duedate": assignment.duedate or "", "student_id": student.id,
-                   "last_name": student.last_name or "", "first_name": student.first_name or "",
-                   "email": student.email or "", "max_score": _number(assignment.max_score)}
+            row = {"assignment": assignment.name, "duedate": assignment.duedate or "", "student_id": student_id,
+                   "last_name": getattr(student, "last_name", None) or "",
+                   "first_name": getattr(student, "first_name", None) or "",
+                   "email": getattr(student, "email", None) or "", "max_score": _number(assignment.max_score)}
             try:
-                submission = gradebook.find_submission(assignment.name, student.id)
+                submission = gradebook.find_submission(assignment.name, student_id)
             except MissingEntry:
                 row.update(timestamp="", raw_score=_number(0), late_submission_penalty=_number(0), score=_number(0))
             else:
@@ -39,7 +46,7 @@ def rows(gradebook, coursedir, assignments=(), students=()):
                 row.update(timestamp=submission.timestamp or "", raw_score=_number(submission.score),
                            late_submission_penalty=_number(penalty),
                            score=_number(max(0.0, submission.score - penalty)))
-            flags = report.flags(coursedir, student.id, assignment.name)
+            flags = report.flags(coursedir, student_id, assignment.name)
             row["status"] = report.status_of(flags)
             row["details"] = " | ".join(detail for _, detail in flags)
             found.append(row)

@@ -7,7 +7,7 @@ HideHiddenTests  removes each test cell's hidden region with nbgrader's own Clea
 MathToMathML     renders the markdown's $...$ and $$...$$ as MathML, which browsers draw natively,
                  so the page needs no MathJax from a public CDN (the template loads no script).
 only_html        a post-convert hook: nothing but the feedback pages stays in feedback/.
-TEMPLATES        the folder of the page template (nbgrader's, with the index named by description).
+TEMPLATES        the folder of the page template: nbgrader's, naming each test by its docstring, no CDN.
 """
 import ast
 import fnmatch
@@ -20,14 +20,6 @@ from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 
 HIDDEN_NOTE = "# (the hidden part of this test is not shown)"
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
-
-
-def _nbgrader_templates():
-    import nbgrader
-    return os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates")
-
-
-NBGRADER_TEMPLATES = _nbgrader_templates()
 
 
 def description(source):
