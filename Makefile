@@ -35,7 +35,7 @@ book: setup
 	$(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
 	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
 
-test: setup browser book
+test: setup browser sandbox book
 	$(PY) -m pytest
 
 lab: setup
@@ -47,8 +47,26 @@ bench: setup
 clean:
 	rm -rf _build
 
-# Autograde every submission in $(COURSE)/submitted (ASSIGNMENT=name for one), in parallel and
-# each in its own process, then write feedback/ and $(COURSE)/grades.csv (see book/instructors.md).
+# Autograde every submission in $(COURSE)/submitted (ASSIGNMENT=name for one) on a Dask cluster
+# (a LocalCluster of one worker per core unless ARGS="--scheduler ADDRESS"), each submission in
+# bubblewrap sandboxes, then feedback/ and $(COURSE)/grades.csv (see book/instructors.md).
+# More options in ARGS, e.g. ARGS="--student bob" or ARGS=--no-isolation.
 .PHONY: grade
-grade: setup
-	$(PY) tools/grade.py --course "$(COURSE)" $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)")
+grade: setup sandbox
+	$(PY) tools/grade.py --course "$(COURSE)" $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") $(ARGS)
+
+# Debian's bubblewrap sandboxes student code when grading, and PostgreSQL serves the tests of the
+# shared gradebook: install them when we can (root with apt), else say what is missing.
+.PHONY: sandbox
+sandbox:
+	@missing=""; command -v bwrap >/dev/null 2>&1 || missing="$$missing bubblewrap"; \
+	command -v setpriv >/dev/null 2>&1 || missing="$$missing util-linux"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's$$missing (grading sandboxes, PostgreSQL for the tests)..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+		echo "!!! WARNING: missing$$missing (need root + apt-get to install)."; \
+		echo "!!! Without bubblewrap, make grade refuses to grade unless ARGS=--no-isolation."; \
+	fi

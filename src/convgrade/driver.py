@@ -161,10 +161,11 @@ def _check_database(db_url):
 def _prepare_assignment(config, assignment, want_template):
     """Put the assignment's cells in the gradebook (nbgrader generate_assignment) without touching the
     committed release; for a SQLite gradebook also make a template gradebook holding only them."""
+    import copy
+
     from nbgrader.apps import NbGraderAPI
-    from traitlets.config import Config
     with tempfile.TemporaryDirectory(prefix="convgrade-release-") as release:
-        local = Config(config)
+        local = copy.deepcopy(config)  # (Config(config) would share, and change, its sections)
         local.CourseDirectory.release_directory = release
         result = NbGraderAPI(config=local).generate_assignment(assignment, force=True, create=True)
         if not result["success"]:
