@@ -28,6 +28,10 @@ ALLOWED_FAILURES = 2  # workers a submission may take down with it before it is 
 
 
 def load_config(course):
+    """The course's nbgrader_config.py (and this environment's bin/ on PATH: nbgrader runs alembic by name)."""
+    here = os.path.dirname(sys.executable)
+    if here not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = here + os.pathsep + os.environ.get("PATH", "")
     from traitlets.config.loader import PyFileConfigLoader
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     config.CourseDirectory.root = str(pathlib.Path(course).resolve())
@@ -98,7 +102,6 @@ def grade_course(course, assignment="", student="", jobs=2, scheduler="", execut
     started = time.monotonic()
     say = progress or (lambda *a, **k: None)
     course = pathlib.Path(course).resolve()
-    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     config = load_config(course)
     if isolation:
         config.Isolation.mode = isolation
@@ -224,7 +227,11 @@ def store(coursedir, job, result, record_grades, config):
 
 def _record_grades(coursedir, config, student, assignment, result):
     """What nbgrader autograde stores in the gradebook, from the returned autograded notebooks."""
+    import warnings
+
     import nbformat
+    from sqlalchemy.exc import SAWarning
+    warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own session use, harmless
     from nbgrader.api import Gradebook
     from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
     with Gradebook(coursedir.db_url, coursedir.course_id) as gb:

@@ -84,6 +84,8 @@ class ResilientExecute(Execute):
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         self._cell_chars, self._cell_cut = 0, False
+        if self.km is not None:
+            self.km._replied = True  # the kernel is up (nbclient waited for its kernel_info reply)
         if cell.cell_type == "code" and cell.source.strip():
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
             msg_id = await ensure_async(self.kc.execute(seed_source(seeds.seed(self._key, "cell", cell_index, grade_id)),

@@ -15,6 +15,7 @@ import os
 import sys
 
 import zmq
+import zmq.asyncio
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Dict, Instance, Integer, List, Unicode, default
 
@@ -47,11 +48,16 @@ class SandboxedKernelManager(AsyncKernelManager):
         return context
 
     box = None
+    _replied = False  # set once the kernel answered (kernel_info): its stderr is no longer of interest
 
     def client(self, **kwargs):
-        # jupyter_client would give the client a context of its own, without the cap
-        kwargs.setdefault("context", self.context)
-        return super().client(**kwargs)
+        # The client makes a ZeroMQ context of its own, without the cap: give it a capped one
+        # (its own, which it closes when it stops, after its heartbeat thread).
+        context = zmq.asyncio.Context()
+        context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
+        client = super().client(context=context, **kwargs)
+        client._created_context = True
+        return client
 
     async def _async_pre_start_kernel(self, **kw):
         settings = self.settings or isolation.Isolation(parent=self)
@@ -88,7 +94,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         kernel_cmd = self.box.command(kernel_cmd)
         kw["env"] = self.box.env()
         kw["independent"] = True  # no JPY_PARENT_PID: that pid does not exist in the box's pid namespace
-        kw["stdout"] = kw["stderr"] = subprocess.DEVNULL  # what the kernel prints outside cells is not ours to keep
+        # What the kernel prints outside cells goes to a file of the box (capped by its file-size
+        # limit): said in the grading log if the kernel does not come up.
+        self._errors = os.path.join(self.box.folder, "kernel.err")
+        kw["stdout"] = subprocess.DEVNULL
+        kw["stderr"] = open(self._errors, "wb")
         await super()._async_launch_kernel(kernel_cmd, **kw)
 
     async def _async_interrupt_kernel(self):
@@ -108,6 +118,11 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart=restart)
+        errors = getattr(self, "_errors", None)
+        if errors and os.path.exists(errors) and not self._replied:
+            with open(errors, "rb") as handle:
+                tail = handle.read()[-4000:].decode(errors="replace")
+            self.log.error("The kernel did not start in its sandbox; what it printed:\n%s", tail)
         if self.box is not None:
             self.box.close()
             self.box = None

@@ -14,7 +14,6 @@ every task starts warm, and checks that the sandbox works there before any task 
 import os
 import pathlib
 import shutil
-import sys
 import tempfile
 import time
 
@@ -57,8 +56,6 @@ def grade_submission(job):
     """Grade one submission in a temporary course; return its results as data."""
     started = time.monotonic()
     student, assignment = job["student"], job["assignment"]
-    # nbgrader shells out to `alembic` by name (a new gradebook): this environment's bin/ first
-    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     with tempfile.TemporaryDirectory(prefix="convgrade-task-") as course:
         course = pathlib.Path(course)
         (course / "nbgrader_config.py").write_text(job["config"])
@@ -91,9 +88,13 @@ def grade_submission(job):
 
 
 def _grade(config, student, assignment):
+    import warnings
+
     from nbgrader.apps import NbGraderAPI
+    from sqlalchemy.exc import SAWarning
     api = NbGraderAPI(config=config)
     log = []
+    warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own session use, harmless
     try:
         graded = api.autograde(assignment, student, force=True, create=True)
         log += [graded.get("log", ""), graded.get("error", "")]

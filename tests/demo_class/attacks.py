@@ -85,7 +85,7 @@ for pattern in ("{course}/source/*/*", "{course}/source/*", "{course}/submitted/
 
 HOG_MEMORY = "hog = bytearray(3 << 30)\nhog[::4096] = b'x' * len(hog[::4096])\n"
 HOG_DISK = "with open('big.bin', 'wb') as handle:\n    for _ in range(2048):\n        handle.write(b'x' * (1 << 20))\n"
-FLOOD_OUTPUT = ("chunk = 'x' * (1 << 20)\nfor _ in range(400):  # 400 MiB, a message at a time\n"
+FLOOD_OUTPUT = ("chunk = 'x' * (1 << 20)\nfor _ in range(64):  # 64 MiB, a message at a time\n"
                 "    print(chunk, flush=True)\nprint('y' * (200 << 20))  # and one 200 MiB message\n")
 TRICKLE = '''import time
 try:

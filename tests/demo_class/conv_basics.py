@@ -17,6 +17,12 @@ NOTEBOOK = "practice"
 RANDOM_CORR2D = ["corr2d_square_random", "corr2d_rectangular_random", "corr2d_edge_sizes"]
 CORR2D_TESTS = ["corr2d_manual_lab"] + RANDOM_CORR2D
 CONV_OUTPUT_SIZE_TESTS = ["conv_output_size_size_lab", "conv_output_size_random", "conv_output_size_rejects_impossible"]
+PROBLEM_2_TESTS = ["window_and_value_top_left", "out_1_0_window", "out_1_0_value", "window_and_value_random",
+                   "window_and_value_rejects_outside"]
+PROBLEM_3_TESTS = [*CONV_OUTPUT_SIZE_TESTS, "size_lab_stride1_shape"]
+PROBLEM_4_TESTS = ["conv2d_shapes_channel_lab", "channel_lab_16_shapes", "conv2d_shapes_random",
+                   "conv2d_shapes_pairs_and_no_bias"]
+PROBLEM_5_TESTS = ["to_nchw_small", "to_nchw_numpy_random", "to_nchw_torch_random", "to_nchw_rejects_non_4d"]
 
 # student -> (which tests pass, status): "ok" or the flags in the order of convgrade.status.STATUSES
 EXPECTED = {
@@ -24,7 +30,9 @@ EXPECTED = {
     "partial": (fails("corr2d_rectangular_random", "corr2d_edge_sizes", "out_1_0_window",
                       "window_and_value_rejects_outside", "conv_output_size_size_lab", "conv_output_size_random",
                       "conv2d_shapes_pairs_and_no_bias", "to_nchw_small", "to_nchw_torch_random"), "ok"),
-    "wrong": (only("predicted_blur_output"), "ok"),  # the blur kernel is symmetric: flipping it changes nothing
+    # every answer of problems 1-5 wrong; the blur kernel is symmetric, so flipping it changes nothing
+    "wrong": (fails(*CORR2D_TESTS, "found_kernel_reproduces_target", *PROBLEM_2_TESTS, *PROBLEM_3_TESTS,
+                    *PROBLEM_4_TESTS, *PROBLEM_5_TESTS), "ok"),
     "untouched_stub": (only(), "ok"),
     "infinite_loop": (fails(*CORR2D_TESTS), "timed out"),
     "corrupt_json": (only(), "corrupt notebook"),

@@ -16,6 +16,9 @@ CONV_TESTS = ["conv2d_multi_two_channels", "conv2d_multi_random", "conv2d_multi_
 MAX_POOL_TESTS = ["max_pool2d_book_examples", "max_pool2d_random", "max_pool2d_ceil_mode"]
 RECEPTIVE_FIELD_TESTS = ["receptive_field_by_hand", "receptive_field_random", "receptive_field_edge_cases"]
 GRAD_INPUT_TESTS = ["grad_input_manual_lab", "grad_input_random", "gradients_edge_sizes"]
+POOL_TESTS = ["pool_output_size_examples", "pool_output_size_random", "pool_output_size_rejects_impossible",
+              *MAX_POOL_TESTS, "avg_pool2d_book_example", "avg_pool2d_random", "avg_pool2d_ceil_mode"]
+COST_TESTS = ["network_costs_lenet", "network_costs_random", "network_costs_rejects_impossible"]
 
 # student -> (which tests pass, status): "ok" or the flags in the order of convgrade.status.STATUSES
 EXPECTED = {
@@ -24,7 +27,9 @@ EXPECTED = {
     "partial": (fails(*CONV_TESTS[:4], "pool_output_size_examples", "pool_output_size_random",
                       "max_pool2d_ceil_mode", "avg_pool2d_ceil_mode", *GRAD_INPUT_TESTS), "ok"),
     # the all-ones dY of the visible test is symmetric, so flipping it there changes nothing
-    "wrong": (only("grad_kernel_manual_lab"), "ok"),
+    # (as `fails`, so that a problem added later, which this student answers from the solutions, passes)
+    "wrong": (fails(*CONV_TESTS, *POOL_TESTS, *RECEPTIVE_FIELD_TESTS, *COST_TESTS, "grad_kernel_random",
+                    *GRAD_INPUT_TESTS), "ok"),
     "untouched_stub": (only(), "ok"),
     "infinite_loop": (fails(*MAX_POOL_TESTS), "timed out"),
     "corrupt_json": (only(), "corrupt notebook"),
