@@ -266,3 +266,44 @@ def test_make_grade_runs_the_driver_with_course_and_assignment():
                          cwd=ROOT, capture_output=True, text=True)
     assert dry.returncode == 0, dry.stderr
     assert 'tools/grade.py --course "/some/course" --assignment "conv-basics"' in dry.stdout
+
+
+def test_formgrader_shows_the_same_scores(graded):
+    """nbgrader's formgrader, served by a real Jupyter server on the graded course, reads the same gradebook."""
+    import json
+    import socket
+    import urllib.request
+    course = graded["driver_course"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([str(BIN / "jupyter"), "server", "--ip=127.0.0.1", f"--port={port}", "--no-browser",
+                               "--ServerApp.token=formgrader-test", f"--ServerApp.root_dir={course}", "--allow-root"],
+                              cwd=course, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def get(path):
+            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
+                                             headers={"Authorization": "token formgrader-test"})
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, response.read()
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                get("/api/status")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the Jupyter server came up"
+                time.sleep(0.5)
+        rows = read_csv(course / "grades.csv")
+        for assignment in ASSIGNMENTS:
+            status, body = get(f"/formgrader/api/submissions/{assignment}")
+            assert status == 200
+            shown = {s["student"]: float(s["score"]) for s in json.loads(body) if s.get("autograded")}
+            assert shown, "formgrader lists the graded submissions"
+            for student, score in shown.items():
+                assert score == float(rows[student, assignment]["raw_score"])
+        status, page = get("/formgrader")
+        assert status == 200 and b"Manage Assignments" in page
+    finally:
+        server.terminate()
+        server.wait(30)
