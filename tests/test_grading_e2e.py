@@ -307,3 +307,31 @@ def test_formgrader_shows_the_same_scores(graded):
     finally:
         server.terminate()
         server.wait(30)
+
+
+def test_feedback_pages_work_offline_in_chromium(graded):
+    """A student's page, opened in Chromium from the file: no request leaves it, no script error."""
+    import shutil as which
+    browser_path = which.which("chromium")
+    if browser_path is None:
+        pytest.skip("Debian's chromium is not installed") if not os.environ.get("CONVLAB_REQUIRE_BROWSER") \
+            else pytest.fail("chromium is required here")
+    from playwright.sync_api import sync_playwright
+    pages = [graded["driver_course"] / "feedback" / "partial" / a / f"{module(a).NOTEBOOK}.html" for a in ASSIGNMENTS]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=browser_path, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            for path in pages:
+                page = browser.new_page()
+                requests, errors = [], []
+                page.on("request", lambda request: requests.append(request.url))
+                page.on("pageerror", lambda error: errors.append(str(error)))
+                page.goto(path.as_uri(), wait_until="load")
+                assert [url for url in requests if not url.startswith(("file://", "data:"))] == []
+                assert errors == []
+                assert "Score:" in page.inner_text("body")
+                page.close()
+        finally:
+            browser.close()
