@@ -78,7 +78,7 @@ def run(size=100, quick=False):
             plans = [plans[0], plans[2]]
         for name, args in plans:
             times[name] = grade(make_course(folder / name.replace(", ", "-").replace(" ", "-"), size), *args)
-        database = postgres(folder / "postgres") if not quick else None
+        database = postgres() if not quick else None
         if database is not None:
             try:
                 times["dask, postgres"] = grade(make_course(folder / "pg-course", size, database.url), "--jobs", jobs)
@@ -87,13 +87,13 @@ def run(size=100, quick=False):
     return times
 
 
-def postgres(folder):
+def postgres():
     """A PostgreSQL server for the run (the tests' fixture), or None where there is none."""
     from grading_support import Postgres, postgres_problem
     if postgres_problem():
         print(f"(no PostgreSQL run: {postgres_problem()})")
         return None
-    return Postgres(folder)
+    return Postgres()
 
 
 def main(quick=False, size=None):

@@ -88,9 +88,11 @@ def postgres_problem():
 class Postgres:
     """A PostgreSQL server on a Unix socket in `folder`, no TCP at all; .url is its SQLAlchemy URL."""
 
-    def __init__(self, folder):
+    def __init__(self):
+        import tempfile
         self.bin = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
-        self.folder = pathlib.Path(folder)
+        # its own folder under /tmp: pytest's are private to root, and the server runs as postgres
+        self.folder = pathlib.Path(tempfile.mkdtemp(prefix="convgrade-postgres-"))
         self.data, self.socket = self.folder / "data", self.folder / "socket"
         self.socket.mkdir(parents=True)
         self.user = pwd.getpwnam("postgres") if os.getuid() == 0 else pwd.getpwuid(os.getuid())
@@ -114,6 +116,7 @@ class Postgres:
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         except subprocess.CalledProcessError:
             pass
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def with_database(course, url):

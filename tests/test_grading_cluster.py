@@ -26,9 +26,9 @@ def sandbox():
 
 
 @pytest.fixture(scope="module")
-def postgres(tmp_path_factory):
+def postgres():
     require(postgres_problem(), "CONVGRADE_REQUIRE_POSTGRES", "PostgreSQL")
-    server = Postgres(tmp_path_factory.mktemp("postgres"))
+    server = Postgres()
     yield server
     server.stop()
 

@@ -292,8 +292,12 @@ class Box:
                   f"--fsize={s.file_mb << 20}", "--core=0"]
         if s.isolated:
             limits.append(f"--nproc={s.processes}")  # counted per uid: each slot has its own
+        # Inside a sandbox the command is pid 2 in bubblewrap's process group: setsid gives it a group
+        # of its own (ipykernel interrupts its own group). Unisolated, Popen started a new session
+        # already, and setsid would fork and leave the parent to look like a dead kernel.
+        session = "setsid " if s.isolated else ""
         start = ["/bin/sh", "-c", f'mkdir -p {self.work_dir} {tmp}/matplotlib {tmp}/ipython && '
-                                  f'cp -R {stage_in}/. {self.work_dir}/ && cd {self.work_dir} && exec setsid "$@"', "sh"]
+                                  f'cp -R {stage_in}/. {self.work_dir}/ && cd {self.work_dir} && exec {session}"$@"', "sh"]
         if not s.isolated:
             return prefix + limits + ["--"] + start + list(argv)
         drop = ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--no-new-privs",
