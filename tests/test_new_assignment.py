@@ -5,7 +5,6 @@ panel records each cell type; checks.py is the page's listing; the shell command
 in order, including `make grade`. At the end the tryout student has full marks, status ok.
 """
 import os
-import pathlib
 import re
 import shutil
 import subprocess

@@ -18,7 +18,6 @@ import random
 import signal
 import socket
 import sys
-import time
 
 from . import codec, forbid, wire
 

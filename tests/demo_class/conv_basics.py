@@ -7,9 +7,7 @@ its status; the scores follow from the notebook's points (make_demo_class.score)
 """
 import copy
 
-import nbformat
-
-from .make_demo_class import ALL, cell_index, fails, new_cell, only, released, solutions, solved as _solved
+from .make_demo_class import ALL, cell_index, common_kinds, fails, new_cell, only, released, solutions, solved as _solved
 
 ASSIGNMENT = "conv-basics"
 NOTEBOOK = "practice"
@@ -180,22 +178,6 @@ WRONG = dict(
 
 # ---------------------------------------------------------------- the class
 
-def full_marks():
-    return solved()
-
-
-def partial():
-    return solved(**PARTIAL)
-
-
-def wrong():
-    return solved(**WRONG)
-
-
-def untouched_stub():
-    return released(ASSIGNMENT)
-
-
 def infinite_loop():
     return solved(corr2d_answer=ENDLESS_CORR2D, kernel_answers=HARD_CODED_KERNEL_ANSWERS)
 
@@ -339,4 +321,5 @@ def round_not_floor():
     return solved(conv_output_size_answer=ROUNDING_OUTPUT_SIZE)
 
 
-KINDS = {name: globals()[name] for name in EXPECTED if name not in SPECIAL}
+KINDS = {**common_kinds(ASSIGNMENT, PARTIAL, WRONG),
+         **{name: globals()[name] for name in EXPECTED if name not in SPECIAL and name in globals()}}

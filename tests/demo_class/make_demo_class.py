@@ -114,6 +114,12 @@ def solved(assignment, **replacements):
     return nb
 
 
+def common_kinds(assignment, partial, wrong):
+    """The kinds every assignment's demo class has: full marks, partial, wrong and untouched."""
+    return {"full_marks": lambda: solved(assignment), "partial": lambda: solved(assignment, **partial),
+            "wrong": lambda: solved(assignment, **wrong), "untouched_stub": lambda: released(assignment)}
+
+
 def new_cell(text, cell_id):
     """A cell the student added (a fixed id keeps the generated files identical run to run)."""
     cell = nbformat.v4.new_code_cell(text)
