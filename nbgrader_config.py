@@ -41,6 +41,9 @@ sys.path[:] = [p for p in sys.path if os.path.realpath(p or os.curdir) != os.pat
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 c.CourseDirectory.root = _course
+# A course id of its own: nbgrader needs one for a PostgreSQL gradebook (its course table), and
+# it goes into every seed of the hidden tests' inputs.
+c.CourseDirectory.course_id = "convlab"
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "exercises"
 c.CourseDirectory.submitted_directory = "submitted"
