@@ -60,7 +60,7 @@ def matmul_peak(size, rounds):
     rng = np.random.default_rng(1)
     a, b = (rng.standard_normal((size, size), dtype=np.float32) for _ in range(2))
     out = np.empty_like(a)
-    seconds = best_seconds({"matmul": lambda: np.matmul(a, b, out=out)}, rounds)["matmul"]
+    seconds = best_seconds({"matmul": lambda: np.matmul(a, b, out=out)}, rounds, block_seconds=0)["matmul"]
     return 2 * size**3 / seconds / 1e9
 
 
@@ -79,7 +79,7 @@ def run(quick=False):
     import convlab
 
     torch.set_num_threads(os.cpu_count() or 1)
-    rounds = 1 if quick else 9
+    rounds, block = (1, 0) if quick else (15, 0.02)
     rng = np.random.default_rng(0)
     peak_size = 512 if quick else 2048
     peak = matmul_peak(peak_size, rounds)
@@ -90,7 +90,7 @@ def run(quick=False):
             w = rng.standard_normal(w_shape, dtype=np.float32)
             tx, tw = torch.from_numpy(x), torch.from_numpy(w)
             t = best_seconds({"convlab": lambda: convlab.conv2d(x, w, **kwargs),
-                              "torch": lambda: F.conv2d(tx, tw, **kwargs)}, rounds)
+                              "torch": lambda: F.conv2d(tx, tw, **kwargs)}, rounds, block)
             flops = conv2d_flops(x_shape, w_shape, F.conv2d(tx, tw, **kwargs).shape)
             conv_rows.append({"case": name, "convlab_ms": t["convlab"] * 1e3, "torch_ms": t["torch"] * 1e3,
                               "ratio": t["convlab"] / t["torch"],
@@ -100,7 +100,7 @@ def run(quick=False):
             K = rng.standard_normal((k, k), dtype=np.float32)
             tx, tk = torch.from_numpy(X)[None, None], torch.from_numpy(K)[None, None]
             t = best_seconds({"convlab": lambda: convlab.corr2d(X, K), "torch": lambda: F.conv2d(tx, tk),
-                              "scipy": lambda: scipy.signal.correlate2d(X, K, mode="valid")}, rounds)
+                              "scipy": lambda: scipy.signal.correlate2d(X, K, mode="valid")}, rounds, block)
             corr_rows.append({"case": f"corr2d {size}x{size}, k{k}", "convlab_ms": t["convlab"] * 1e3,
                               "torch_ms": t["torch"] * 1e3, "scipy_ms": t["scipy"] * 1e3,
                               "ratio": t["convlab"] / t["torch"]})
