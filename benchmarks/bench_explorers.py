@@ -78,9 +78,7 @@ def run(quick=False):
     for name, build in BUILDS.items():
         explorer = build(explore)
         explorer.widget  # shown: from now on every change also renders the PNG
-        plan = visits(explorer, 2 if quick else MAX_OPTIONS)
-        if quick:
-            plan = plan[:4]
+        plan = visits(explorer, MAX_OPTIONS)[: 1 if quick else None]
         cold, warm = timed_pass(explorer, plan), timed_pass(explorer, plan)
         width, height = (explorer.figure.get_size_inches() * explorer.figure.dpi).round().astype(int)
         rows.append({"explorer": name, "changes": len(plan), "pixels": f"{width}x{height}",

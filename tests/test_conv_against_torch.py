@@ -103,7 +103,7 @@ def test_conv2d_matches_torch(case):
 # blocks small enough that several of them (and their edges) are computed.
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning")
 @pytest.mark.parametrize("path", ["runs", "shifted"])
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(data=st.data())
 def test_each_conv2d_algorithm_matches_torch(path, data):
     case = data.draw(conv_cases(depthwise=path == "shifted"))
