@@ -25,11 +25,22 @@ cannot:
    it is done (executed, and in how long, or taken from the execution cache) and a summary.
    (The chapters' kernels are told not to log their "running over TCP without encryption"
    warning by the environment's kernel config, written by tools/lab_settings.py.)
+6. Chapters executed on every core: before Sphinx reads the pages (one after the other: Jupyter
+   Book's sphinx_multitoc_numbering is not declared safe for Sphinx's parallel reading, and -W
+   turns that warning into an error), the notebooks among them that the execution cache lacks are
+   run by jupyter-cache's local-parallel executor into the same cache myst-nb reads, in the
+   chapter's folder as myst-nb would. Reading then finds their outputs cached. A chapter that
+   fails is not cached: myst-nb executes it again while reading and fails the build as before.
 """
 import json
+import logging as pylogging  # sphinx.util.logging, imported below as `logging`, has no plain loggers
+import os
 import pathlib
 import time
 
+from jupyter_cache import get_cache
+from jupyter_cache.executors import load_executor
+from myst_nb.core.read import is_myst_markdown_notebook
 from myst_nb.sphinx_ import NbMetadataCollector
 
 from sphinx.util import logging
@@ -128,6 +139,35 @@ def announce_pages(app, env, docnames):
         say(f"reading {len(docnames)} page(s); a chapter that changed (or whose convlab changed) is executed")
 
 
+def _excluded(config, path):
+    return any(pathlib.PurePath(path).match(pattern) for pattern in config.execution_excludepatterns)
+
+
+def execute_in_parallel(app, env, docnames):
+    config = env.mystnb_config
+    if config.execution_mode != "cache":
+        return
+    paths = [str(env.doc2path(d)) for d in sorted(docnames)]
+    paths = [p for p in paths if p.endswith(".md") and not _excluded(config, p)
+             and is_myst_markdown_notebook(pathlib.Path(p).read_text(encoding="utf-8"))]
+    cache = get_cache(config.execution_cache_path)
+    for path in paths:
+        cache.add_nb_to_project(path, read_data={"type": "plugin", "name": "myst_nb_md"})
+    stale = [r.uri for r in cache.list_unexecuted(filter_uris=paths)]
+    if len(stale) < 2:
+        return  # nothing to share out: myst-nb executes it while reading
+    start = time.time()
+    say(f"executing {len(stale)} chapter(s) on {os.cpu_count()} processes (jupyter-cache local-parallel) ...")
+    quiet = pylogging.getLogger("book.jupyter-cache")  # its workers report failures only
+    quiet.setLevel(pylogging.WARNING)
+    executor = load_executor("local-parallel", cache=cache, logger=quiet)
+    result = executor.run_and_cache(filter_uris=stale, timeout=config.execution_timeout,
+                                    allow_errors=config.execution_allow_errors)
+    failed = result.excepted + result.errored
+    say(f"{len(result.succeeded)} chapter(s) executed in {time.time() - start:.1f} s"
+        + (f"; {len(failed)} failed and run again while reading: {', '.join(failed)}" if failed else ""))
+
+
 def announce_page(app, docname, source):
     app.book_page_started = time.time()
     say(f"{_page(app, docname)}: reading ...")
@@ -172,6 +212,7 @@ def report_build(app, exception):
 def setup(app):
     app.connect("config-inited", start_timer)
     app.connect("env-before-read-docs", announce_pages)
+    app.connect("env-before-read-docs", execute_in_parallel)
     app.connect("source-read", announce_page)
     app.connect("doctree-read", report_page)
     app.connect("build-finished", report_build)

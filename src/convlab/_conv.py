@@ -23,9 +23,9 @@ import numpy as np
 
 # Elements per block of a shifted sum (128 KB of float32): a block and its product stay in L2.
 SHIFT_BLOCK = 32768
-# Elements of the column matrix built at once (2 MB of float32): bounds memory on large
+# Elements of the column matrix built at once (4 MB of float32): bounds memory on large
 # inputs, and measured faster than larger chunks (which spill out of the cache).
-RUNS_BUDGET = 1 << 22
+RUNS_BUDGET = 1 << 20
 # The cost model's constants, seconds per unit, measured on the course machine (2 cores):
 # an elementwise numpy pass, a copied element, a float operation of a skinny BLAS product,
 # and the fixed cost of one numpy call.
