@@ -1,5 +1,8 @@
 # One-command set-up: every target creates .venv on first use and re-installs only when
 # requirements.txt, pyproject.toml or tools/lab_settings.py changed (the stamp is older).
+# pip runs at error level (-qq), its full log in .venv/pip-install.log: at warning level it prints
+# one "Location ... is ignored: it is neither a file nor a directory" per package and per local
+# package mirror of this machine's pip configuration that lacks it (184 lines on a fresh clone).
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -27,7 +30,9 @@ $(STAMP): requirements.txt pyproject.toml tools/lab_settings.py
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@echo "Installing the course environment into $(VENV) (first time: about 3 minutes):"
 	@echo "  $$(grep -v '^#' requirements.txt | tr '\n' ' ')"
-	$(PY) -m pip install --disable-pip-version-check --progress-bar on -r requirements.txt
+	@echo "  pip's full log: $(VENV)/pip-install.log"
+	@rm -f $(VENV)/pip-install.log
+	$(PY) -m pip install -qq --log $(VENV)/pip-install.log -r requirements.txt
 	@$(PY) tools/lab_settings.py
 	@touch $(STAMP)
 	@echo "make setup: $(VENV) installed in $(ELAPSED)"
