@@ -2,19 +2,30 @@
 
 This machine is shared and noisy, so we report ratios of contenders timed in the same run, and
 how close each comes to numpy's own float32 matrix product on a large square matrix, measured in
-the same run as the practical peak. Timing: rounds in which each contender runs a block of calls
-(about 20 ms) in a row, contenders alternating, best block of `rounds`. Blocks, not single
+the same run as the practical peak. Timing: rounds in which each contender of every case runs a
+block of calls (about 20 ms) in a row, all contenders of all cases alternating (so each case's
+rounds spread over the whole run), best block of `rounds`. Blocks, not single
 alternating calls, because torch's OpenMP threads and OpenBLAS's threads each spin for a while
 after a call: alternating single calls would make each library pay for the other's spinning.
 
-    .venv/bin/python benchmarks/bench_conv.py [--quick]
+--one-thread: numpy's BLAS and torch on one thread each, timed by this thread's CPU time. Other
+processes' load (on this shared machine it moves wall-clock figures 2-10x) then hardly counts: a
+comparison of the algorithms rather than of how each library copes with a busy machine.
+
+    .venv/bin/python benchmarks/bench_conv.py [--quick] [--one-thread]
 """
 import os
 import statistics
 import sys
 import time
 
-import numpy as np
+ONE_THREAD = "--one-thread" in sys.argv[1:]
+if ONE_THREAD:
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"  # read when numpy loads OpenBLAS: before the import
+
+import numpy as np  # noqa: E402
+
+CLOCK = time.thread_time if ONE_THREAD else time.perf_counter
 
 # (name, input shape, weight shape, conv2d keyword arguments): the shape classes of the target
 # (issue 12), the first six being the issue's own measurements.
@@ -41,17 +52,17 @@ def best_seconds(contenders, rounds, block_seconds=0.02):
     calls = {}
     for name, fn in contenders.items():
         fn()  # warm up: allocations, torch's first-call dispatch, oneDNN's primitive cache
-        start = time.perf_counter()
+        start = CLOCK()
         fn()
-        calls[name] = max(1, min(100, int(block_seconds / max(time.perf_counter() - start, 1e-7))))
+        calls[name] = max(1, min(100, int(block_seconds / max(CLOCK() - start, 1e-7))))
     best = dict.fromkeys(contenders, float("inf"))
     for _ in range(rounds):
         for name, fn in contenders.items():
             fn()  # the other library's threads may still be spinning: not part of the block
-            start = time.perf_counter()
+            start = CLOCK()
             for _ in range(calls[name]):
                 fn()
-            best[name] = min(best[name], (time.perf_counter() - start) / calls[name])
+            best[name] = min(best[name], (CLOCK() - start) / calls[name])
     return best
 
 
@@ -78,32 +89,38 @@ def run(quick=False):
 
     import convlab
 
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(1 if ONE_THREAD else os.cpu_count() or 1)
     rounds, block = (1, 0) if quick else (15, 0.02)
     rng = np.random.default_rng(0)
     peak_size = 512 if quick else 2048
     peak = matmul_peak(peak_size, rounds)
-    conv_rows, corr_rows = [], []
+    # Every contender of every case in one interleaved timing, so that each case's rounds are
+    # spread over the whole run: a burst of load from another process cannot hit all of them.
+    contenders, flops = {}, {}
     with torch.no_grad():
         for name, x_shape, w_shape, kwargs in CONV2D_CASES:
             x = rng.standard_normal(x_shape, dtype=np.float32)
             w = rng.standard_normal(w_shape, dtype=np.float32)
             tx, tw = torch.from_numpy(x), torch.from_numpy(w)
-            t = best_seconds({"convlab": lambda: convlab.conv2d(x, w, **kwargs),
-                              "torch": lambda: F.conv2d(tx, tw, **kwargs)}, rounds, block)
-            flops = conv2d_flops(x_shape, w_shape, F.conv2d(tx, tw, **kwargs).shape)
-            conv_rows.append({"case": name, "convlab_ms": t["convlab"] * 1e3, "torch_ms": t["torch"] * 1e3,
-                              "ratio": t["convlab"] / t["torch"],
-                              "convlab_gflops": flops / t["convlab"] / 1e9, "torch_gflops": flops / t["torch"] / 1e9})
+            contenders[name, "convlab"] = lambda x=x, w=w, kwargs=kwargs: convlab.conv2d(x, w, **kwargs)
+            contenders[name, "torch"] = lambda tx=tx, tw=tw, kwargs=kwargs: F.conv2d(tx, tw, **kwargs)
+            flops[name] = conv2d_flops(x_shape, w_shape, F.conv2d(tx, tw, **kwargs).shape)
         for size, k in CORR2D_CASES:
             X = rng.standard_normal((size, size), dtype=np.float32)
             K = rng.standard_normal((k, k), dtype=np.float32)
             tx, tk = torch.from_numpy(X)[None, None], torch.from_numpy(K)[None, None]
-            t = best_seconds({"convlab": lambda: convlab.corr2d(X, K), "torch": lambda: F.conv2d(tx, tk),
-                              "scipy": lambda: scipy.signal.correlate2d(X, K, mode="valid")}, rounds, block)
-            corr_rows.append({"case": f"corr2d {size}x{size}, k{k}", "convlab_ms": t["convlab"] * 1e3,
-                              "torch_ms": t["torch"] * 1e3, "scipy_ms": t["scipy"] * 1e3,
-                              "ratio": t["convlab"] / t["torch"]})
+            name = f"corr2d {size}x{size}, k{k}"
+            contenders[name, "convlab"] = lambda X=X, K=K: convlab.corr2d(X, K)
+            contenders[name, "torch"] = lambda tx=tx, tk=tk: F.conv2d(tx, tk)
+            contenders[name, "scipy"] = lambda X=X, K=K: scipy.signal.correlate2d(X, K, mode="valid")
+        t = best_seconds(contenders, rounds, block)
+    conv_rows = [{"case": name, "convlab_ms": t[name, "convlab"] * 1e3, "torch_ms": t[name, "torch"] * 1e3,
+                  "ratio": t[name, "convlab"] / t[name, "torch"],
+                  "convlab_gflops": flops[name] / t[name, "convlab"] / 1e9,
+                  "torch_gflops": flops[name] / t[name, "torch"] / 1e9} for name, *_ in CONV2D_CASES]
+    corr_rows = [{"case": name, "convlab_ms": t[name, "convlab"] * 1e3, "torch_ms": t[name, "torch"] * 1e3,
+                  "scipy_ms": t[name, "scipy"] * 1e3, "ratio": t[name, "convlab"] / t[name, "torch"]}
+                 for name in (f"corr2d {size}x{size}, k{k}" for size, k in CORR2D_CASES)]
     return {"peak_gflops": peak, "peak_size": peak_size, "conv2d": conv_rows, "corr2d": corr_rows}
 
 
@@ -136,8 +153,10 @@ def main(quick=False):
     """Print the tables; 0 when the targets are met (quick runs only check that everything runs)."""
     import torch
 
-    print(f"conv benchmark ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, numpy {np.__version__}, "
-          f"torch {torch.__version__}{', QUICK: one short round, figures meaningless' if quick else ''})")
+    mode = "one thread each, CPU time" if ONE_THREAD else f"{os.cpu_count()} threads each, wall clock"
+    print(f"conv benchmark ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {mode}, load average "
+          f"{os.getloadavg()[0]:.1f}, numpy {np.__version__}, torch {torch.__version__}"
+          f"{', QUICK: one short round, figures meaningless' if quick else ''})")
     lines, ok = report(run(quick))
     print("\n".join(lines), flush=True)
     return 0 if ok or quick else 1

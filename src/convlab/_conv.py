@@ -1,13 +1,13 @@
-"""How `conv2d` and `corr2d` compute: two algorithms and the cost model that picks one.
+"""How `conv2d` and `corr2d` compute: three algorithms, and the cost model that picks conv2d's.
 
-Both start from the zero-padded input split into its stride phases: phase (a, b) holds the
+conv2d's two start from the zero-padded input split into its stride phases: phase (a, b) holds the
 padded pixels (u*sh + a, v*sw + b). Every kernel tap (i, j) then reads one phase shifted by a
 whole number of rows and columns, for any stride and dilation, so a strided convolution is a
 sum of stride-1 shifts and nothing is computed at the positions the stride skips.
 
 - **Shifted sums** (one input channel per output channel: a single channel, depthwise):
   out = sum over taps of K[i, j] * (the input shifted by the tap). Elementwise numpy on long
-  rows, in cache-sized blocks; best for large images, where it moves the least memory.
+  rows, in cache-sized blocks; it copies nothing per tap, but makes two passes per tap on one core.
 - **Runs** (everything else): im2col, where each (channel, tap) row of the column matrix is
   one contiguous run of the flattened phase (a shift by r rows and c columns is an offset of
   r*width + c), so gathering it is a handful of large copies; then one matrix product per group,
@@ -32,12 +32,17 @@ import numpy as np
 BAND = 16
 # Elements per block of a shifted sum (128 KB of float32): a block and its product stay in L2.
 SHIFT_BLOCK = 32768
-# Elements of the column matrix built at once (4 MB of float32): bounds memory on large
-# inputs, and measured faster than larger chunks (which spill out of the cache).
-RUNS_BUDGET = 1 << 20
-# The cost model's constants, seconds per unit, measured on the course machine (2 cores):
-# an elementwise numpy pass, a copied element, a float operation of a skinny BLAS product,
-# and the fixed cost of one numpy call.
+# Elements of the column matrix built at once (16 MB of float32): bounds memory on large
+# inputs. Larger than the cache on purpose: each BLAS call is a barrier for its threads, and on
+# a busy machine a barrier waits for a descheduled thread (measured: 1 channel 512x512 k5 took
+# 32 ms in 7 chunks, 2 ms unchunked); single-threaded, 1-4 MB chunks were up to 1.4x faster.
+RUNS_BUDGET = 1 << 22
+# The cost model's constants, seconds per unit, rounded from single-threaded measurements on
+# the course machine: an elementwise numpy pass, a copied element, a float operation of a
+# skinny BLAS product, and the fixed cost of one numpy call. With them the model picks runs for
+# every depthwise shape measured (1 to 32 channels, 28x28 to 512x512), as the measurements did;
+# it picks shifted sums where the dropped overhang is much of each row (narrow outputs, wide
+# dilated kernels), a prediction of the model, not a measurement.
 PASS_S = 0.3e-9
 COPY_S = 0.4e-9
 FLOP_S = 0.05e-9
