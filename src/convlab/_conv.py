@@ -30,6 +30,11 @@ import numpy as np
 
 # Output columns per banded block: B = 16 measured fastest (8 to 64 tried, kernels of 3 and 5).
 BAND = 16
+# corr2d's banded products from this kernel width on. At width 3 they measured no faster than
+# the shifted sums on one thread (1.0 ms each, 512x512), and the shifted sums round like torch
+# (a BLAS product's other summation order left 1e-16 where torch has exactly 0, or the reverse,
+# which a test comparing with rtol alone refuses); at width 5 they were 1.8x faster.
+BANDED_FROM_WIDTH = 4
 # Elements per block of a shifted sum (128 KB of float32): a block and its product stay in L2.
 SHIFT_BLOCK = 32768
 # Elements of the column matrix built at once (16 MB of float32): bounds memory on large

@@ -41,15 +41,15 @@ def _check_single(X, K):
 def corr2d(X, K):
     """Valid 2-D cross-correlation of `X (H, W)` with `K (kh, kw)`; returns `(H-kh+1, W-kw+1)`.
 
-    Computed without a loop over output positions: for a kernel of one column, as a sum of kh
-    shifted copies of X scaled by one kernel entry each; otherwise one banded matrix product per
-    kernel row (see _conv.py for both and why).
+    Computed without a loop over output positions: for kernels up to 3 wide, as a sum of kh*kw
+    shifted copies of X scaled by one kernel entry each; for wider ones, one banded matrix product
+    per kernel row (see _conv.py for both and why).
     """
     X, K = _check_single(X, K)
     kh, kw = K.shape
     out = np.empty((X.shape[0] - kh + 1, X.shape[1] - kw + 1), dtype=result_dtype(X, K))
-    if kw == 1:
-        _conv.shifted_sum(X[None], [(0, i, 0) for i in range(kh)], K.ravel(), out)
+    if kw <= _conv.BANDED_FROM_WIDTH - 1:
+        _conv.shifted_sum(X[None], [(0, i, j) for i in range(kh) for j in range(kw)], K.ravel(), out)
     else:
         _conv.banded_corr2d(X, K, out)
     return out
