@@ -1,22 +1,41 @@
 # One-command set-up: every target creates .venv on first use and re-installs only when
-# requirements.txt or pyproject.toml changed (the stamp file is older than either).
+# requirements.txt, pyproject.toml or tools/lab_settings.py changed (the stamp is older).
+# pip runs at error level (-qq), its full log in .venv/pip-install.log: at warning level it prints
+# one "Location ... is ignored: it is neither a file nor a directory" per package and per local
+# package mirror of this machine's pip configuration that lacks it (184 lines on a fresh clone).
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 COURSE ?= .
 ASSIGNMENT ?=
+# When this make started: long targets end with one line saying what they did and how long it took.
+START := $(shell date +%s)
+ELAPSED = $$(( $$(date +%s) - $(START) )) s
+# The suite in two parts (markers from tests/conftest.py): first in parallel on every core, tests
+# sharing one expensive fixture kept on one worker (--dist loadgroup); then, alone, the tests with
+# wall-clock limits (marker `serial`). $(1): a marker expression for both parts ("" for all).
+PYTEST_PARALLEL := -n auto --dist loadgroup
+pytest_in_parts = status=0; \
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not serial$(if $(1), and $(1))" || status=$$?; \
+	$(PY) -m pytest -m "serial$(if $(1), and $(1))" || status=$$?
+# make test-fast: everything except what needs the built book, a browser or whole grading runs
+FAST_MARKERS := not book and not browser and not e2e
 
-.PHONY: setup book test lab bench browser clean
+.PHONY: setup book test test-fast lab bench browser sandbox clean
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml tools/lab_settings.py
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@echo "Installing the course environment into $(VENV) (first time: about 2 minutes)..."
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+	@echo "Installing the course environment into $(VENV) (first time: about 3 minutes):"
+	@echo "  $$(grep -v '^#' requirements.txt | tr '\n' ' ')"
+	@echo "  pip's full log: $(VENV)/pip-install.log"
+	@rm -f $(VENV)/pip-install.log
+	$(PY) -m pip install -qq --log $(VENV)/pip-install.log -r requirements.txt
 	@$(PY) tools/lab_settings.py
 	@touch $(STAMP)
+	@echo "make setup: $(VENV) installed in $(ELAPSED)"
 
 # Debian's chromium drives the browser tests; install it when we can (root with apt), else say so.
 browser:
@@ -31,12 +50,21 @@ browser:
 
 # The book's Sphinx extension (tools/book_extension.py) re-runs every chapter when src/convlab
 # changed and vendors MathJax from the npm registry (first build only) so the site works offline.
+# -q: Sphinx prints warnings and errors only; tools/book_extension.py prints the progress.
 book: setup
-	$(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
-	@echo "Open the book: file://$(CURDIR)/_build/html/index.html"
+	$(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going -q
+	@echo "make book: the site is built ($(ELAPSED) in all); open file://$(CURDIR)/_build/html/index.html"
 
 test: setup browser sandbox book
-	$(PY) -m pytest
+	@$(call pytest_in_parts,); \
+	echo "make test: set-up, book build and the whole suite $$([ $$status = 0 ] && echo passed || echo FAILED) in $(ELAPSED)"; \
+	exit $$status
+
+# The inner loop: no book build, no browser, no end-to-end grading (see tests/conftest.py).
+test-fast: setup
+	@$(call pytest_in_parts,$(FAST_MARKERS)); \
+	echo "make test-fast: the suite without book, browser and end-to-end grading $$([ $$status = 0 ] && echo passed || echo FAILED) in $(ELAPSED)"; \
+	exit $$status
 
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=.
@@ -53,7 +81,8 @@ clean:
 # More options in ARGS, e.g. ARGS="--student bob" or ARGS=--no-isolation.
 .PHONY: grade
 grade: setup sandbox
-	$(PY) tools/grade.py --course "$(COURSE)" $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") $(ARGS)
+	@$(PY) tools/grade.py --course "$(COURSE)" $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") $(ARGS); status=$$?; \
+	echo "make grade: $$([ $$status = 0 ] && echo done || echo FAILED) in $(ELAPSED)"; exit $$status
 
 # Debian's bubblewrap sandboxes student code when grading, and PostgreSQL serves the tests of the
 # shared gradebook: install them when we can (root with apt), else say what is missing.

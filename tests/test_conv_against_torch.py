@@ -1,4 +1,8 @@
 """convlab's conv2d and pools against PyTorch, the oracle, over random configurations."""
+import importlib.util
+import pathlib
+from unittest import mock
+
 import numpy as np
 import pytest
 import torch
@@ -7,7 +11,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import convlab
+from convlab import _conv
 
+
+def _benchmark(name):
+    """Import benchmarks/<name>.py (a folder of scripts, not a package)."""
+    path = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+BENCH_CASES = _benchmark("bench_conv").CONV2D_CASES
 TOL = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
 
 
@@ -15,12 +31,29 @@ def _tensor(a):
     return torch.from_numpy(np.ascontiguousarray(a))
 
 
+LAYOUTS = ["contiguous", "channels-last view", "fortran", "every other column"]
+
+
+def _laid_out(a, layout):
+    """The same values as `a` in another memory layout: conv2d must not depend on strides."""
+    if layout == "channels-last view":
+        return np.ascontiguousarray(np.moveaxis(a, -3, -1)).transpose(*range(a.ndim - 3), -1, -3, -2)
+    if layout == "fortran":
+        return np.asfortranarray(a)
+    if layout == "every other column":
+        wide = np.zeros(a.shape[:-1] + (2 * a.shape[-1],), dtype=a.dtype)
+        wide[..., ::2] = a
+        return wide[..., ::2]
+    return a
+
+
 @st.composite
-def conv_cases(draw):
+def conv_cases(draw, depthwise=False):
+    """Random conv2d arguments; depthwise: groups == C_in == C_out (one input channel per output)."""
     dtype = draw(st.sampled_from([np.float32, np.float64]))
     groups = draw(st.integers(1, 3))
-    c_in = groups * draw(st.integers(1, 3))
-    c_out = groups * draw(st.integers(1, 3))
+    c_in = groups * (1 if depthwise else draw(st.integers(1, 3)))
+    c_out = groups * (1 if depthwise else draw(st.integers(1, 3)))
     kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
     dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     same = draw(st.booleans())
@@ -30,9 +63,11 @@ def conv_cases(draw):
     else:
         stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
         ph, pw = draw(st.integers(0, 3)), draw(st.integers(0, 3))
-        padding = draw(st.sampled_from([(ph, pw), "valid"]))
+        padding = draw(st.sampled_from([(ph, pw), "valid", ph]))
         if padding == "valid":
             ph = pw = 0
+        elif padding == ph:
+            pw = ph
     # an input at least as large as the dilated kernel, once padded
     h = draw(st.integers(max(1, dilation[0] * (kh - 1) + 1 - 2 * ph), 12))
     w = draw(st.integers(max(1, dilation[1] * (kw - 1) + 1 - 2 * pw), 12))
@@ -43,7 +78,17 @@ def conv_cases(draw):
     x = rng.standard_normal((n, c_in, h, w) if batched else (c_in, h, w)).astype(dtype)
     weight = rng.standard_normal((c_out, c_in // groups, kh, kw)).astype(dtype)
     bias = rng.standard_normal(c_out).astype(dtype) if draw(st.booleans()) else None
+    x, weight = _laid_out(x, draw(st.sampled_from(LAYOUTS))), _laid_out(weight, draw(st.sampled_from(LAYOUTS)))
     return x, weight, bias, dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+
+def _check_against_torch(case):
+    x, weight, bias, kwargs = case
+    ours = convlab.conv2d(x, weight, bias, **kwargs)
+    theirs = F.conv2d(_tensor(x), _tensor(weight), None if bias is None else _tensor(bias), **kwargs).numpy()
+    assert ours.shape == theirs.shape
+    assert ours.dtype == x.dtype
+    np.testing.assert_allclose(ours, theirs, **TOL[x.dtype.type])
 
 
 # torch (the oracle) warns that it copies the input for 'same' with an even kernel: not our concern
@@ -51,12 +96,34 @@ def conv_cases(draw):
 @settings(max_examples=300, deadline=None)
 @given(conv_cases())
 def test_conv2d_matches_torch(case):
-    x, weight, bias, kwargs = case
+    _check_against_torch(case)
+
+
+# Each algorithm of _conv.py on its own, whatever the cost model would pick, with chunks and
+# blocks small enough that several of them (and their edges) are computed.
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning")
+@pytest.mark.parametrize("path", ["runs", "shifted"])
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_each_conv2d_algorithm_matches_torch(path, data):
+    case = data.draw(conv_cases(depthwise=path == "shifted"))
+    budget = data.draw(st.sampled_from([_conv.RUNS_BUDGET, 1, 50, 400]))
+    block = data.draw(st.sampled_from([_conv.SHIFT_BLOCK, 1, 7]))
+    with mock.patch.object(_conv, "choose", return_value=path), \
+            mock.patch.object(_conv, "RUNS_BUDGET", budget), mock.patch.object(_conv, "SHIFT_BLOCK", block):
+        _check_against_torch(case)
+
+
+# The benchmark's shapes (benchmarks/bench_conv.py), in float64 so that a wrong index cannot
+# hide in float32 rounding: large images, many channels, strides, groups, dilation.
+@pytest.mark.parametrize("case", BENCH_CASES, ids=[c[0] for c in BENCH_CASES])
+def test_conv2d_matches_torch_on_the_benchmark_shapes(case):
+    _, x_shape, w_shape, kwargs = case
+    rng = np.random.default_rng(0)
+    x, weight, bias = rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
     ours = convlab.conv2d(x, weight, bias, **kwargs)
-    theirs = F.conv2d(_tensor(x), _tensor(weight), None if bias is None else _tensor(bias), **kwargs).numpy()
-    assert ours.shape == theirs.shape
-    assert ours.dtype == x.dtype
-    np.testing.assert_allclose(ours, theirs, **TOL[x.dtype.type])
+    theirs = F.conv2d(_tensor(x), _tensor(weight), _tensor(bias), **kwargs).numpy()
+    np.testing.assert_allclose(ours, theirs, **TOL[np.float64])
 
 
 @st.composite

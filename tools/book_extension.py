@@ -20,9 +20,28 @@ cannot:
    builder started (sphinx-thebe's `const THEBE_JS_URL = ...`) twice, once as filename None and
    once as '' (StandaloneHTMLBuilder.prepare_writing re-adds the registry's scripts), and the
    second `const` is a script error on every page.
+5. A short log: `make book` runs Sphinx quietly (-q: warnings and errors only, none of the
+   parsers' configuration dumps), so this extension prints one line when a page starts, one when
+   it is done (executed, and in how long, or taken from the execution cache) and a summary.
+   (The chapters' kernels are told not to log their "running over TCP without encryption"
+   warning by the environment's kernel config, written by tools/lab_settings.py.)
+6. Chapters executed on every core: before Sphinx reads the pages (one after the other: Jupyter
+   Book's sphinx_multitoc_numbering is not declared safe for Sphinx's parallel reading, and -W
+   turns that warning into an error), the notebooks among them that the execution cache lacks are
+   run by jupyter-cache's local-parallel executor into the same cache myst-nb reads, in the
+   chapter's folder as myst-nb would. Reading then finds their outputs cached. A chapter that
+   fails is not cached: myst-nb executes it again while reading and fails the build as before.
 """
 import json
+import logging as pylogging  # sphinx.util.logging, imported below as `logging`, has no plain loggers
+import os
 import pathlib
+import time
+
+from jupyter_cache import get_cache
+from jupyter_cache.executors import load_executor
+from myst_nb.core.read import is_myst_markdown_notebook
+from myst_nb.sphinx_ import NbMetadataCollector
 
 from sphinx.util import logging
 
@@ -105,7 +124,98 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree):
     scripts[:] = unique
 
 
+def say(text):
+    # print, not Sphinx's logger: the build runs with -q, which silences every info message
+    print(f"[book] {text}", flush=True)
+
+
+def start_timer(app, config):
+    app.book_started = time.time()
+
+
+def announce_pages(app, env, docnames):
+    app.book_pages = {name: number for number, name in enumerate(sorted(docnames), 1)}
+    if docnames:
+        say(f"reading {len(docnames)} page(s); a chapter that changed (or whose convlab changed) is executed")
+
+
+def _excluded(config, path):
+    return any(pathlib.PurePath(path).match(pattern) for pattern in config.execution_excludepatterns)
+
+
+def execute_in_parallel(app, env, docnames):
+    config = env.mystnb_config
+    if config.execution_mode != "cache":
+        return
+    paths = [str(env.doc2path(d)) for d in sorted(docnames)]
+    paths = [p for p in paths if p.endswith(".md") and not _excluded(config, p)
+             and is_myst_markdown_notebook(pathlib.Path(p).read_text(encoding="utf-8"))]
+    cache = get_cache(config.execution_cache_path)
+    for path in paths:
+        cache.add_nb_to_project(path, read_data={"type": "plugin", "name": "myst_nb_md"})
+    stale = [r.uri for r in cache.list_unexecuted(filter_uris=paths)]
+    if len(stale) < 2:
+        return  # nothing to share out: myst-nb executes it while reading
+    start = time.time()
+    say(f"executing {len(stale)} chapter(s) on {os.cpu_count()} processes (jupyter-cache local-parallel) ...")
+    quiet = pylogging.getLogger("book.jupyter-cache")  # its workers report failures only
+    quiet.setLevel(pylogging.WARNING)
+    executor = load_executor("local-parallel", cache=cache, logger=quiet)
+    result = executor.run_and_cache(filter_uris=stale, timeout=config.execution_timeout,
+                                    allow_errors=config.execution_allow_errors)
+    failed = result.excepted + result.errored
+    say(f"{len(result.succeeded)} chapter(s) executed in {time.time() - start:.1f} s"
+        + (f"; {len(failed)} failed and run again while reading: {', '.join(failed)}" if failed else ""))
+
+
+def announce_page(app, docname, source):
+    app.book_page_started = time.time()
+    say(f"{_page(app, docname)}: reading ...")
+
+
+def _page(app, docname):
+    pages = getattr(app, "book_pages", {})
+    return f"{pages.get(docname, '?')}/{len(pages)} {docname}"
+
+
+def _executed_now(app, docname):
+    """The notebook's run time if this build executed it, else None (cached, or not a notebook)."""
+    data = NbMetadataCollector.get_doc_data(app.env).get(docname, {}).get("exec_data")
+    if data and data.get("mtime", 0) >= app.book_started and data.get("runtime") is not None:
+        return data["runtime"]
+    return None
+
+
+def report_page(app, doctree):
+    docname = app.env.docname
+    seconds = time.time() - getattr(app, "book_page_started", time.time())
+    executed = _executed_now(app, docname)
+    how = f"executed in {executed:.1f} s" if executed is not None else "outputs from the execution cache"
+    if "kernelspec" not in app.env.metadata.get(docname, {}):
+        how = "not a notebook"
+    say(f"{_page(app, docname)}: {how} (page read in {seconds:.1f} s)")
+
+
+def report_build(app, exception):
+    if exception is not None:
+        return
+    read, total = getattr(app, "book_pages", {}), len(app.env.found_docs)
+    elapsed = time.time() - app.book_started
+    if not read:
+        say(f"nothing changed: all {total} pages up to date; built in {elapsed:.1f} s")
+        return
+    runs = [t for t in (_executed_now(app, d) for d in read) if t is not None]
+    say(f"{len(read)} of {total} pages read, {len(runs)} of them executed ({sum(runs):.1f} s in kernels); "
+        f"built in {elapsed:.1f} s")
+
+
 def setup(app):
+    app.connect("config-inited", start_timer)
+    app.connect("env-before-read-docs", announce_pages)
+    app.connect("env-before-read-docs", execute_in_parallel)
+    app.connect("source-read", announce_page)
+    app.connect("doctree-read", report_page)
+    app.connect("build-finished", report_build)
     app.connect("config-inited", rerun_chapters_if_convlab_changed)
     app.connect("config-inited", serve_mathjax_locally)
     app.connect("doctree-read", drop_widget_scripts)

@@ -7,6 +7,7 @@ cross-correlation, as every deep learning library does under the name "convoluti
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from . import _conv
 from ._checks import (
     as_float_array,
     check_ndim,
@@ -40,24 +41,17 @@ def _check_single(X, K):
 def corr2d(X, K):
     """Valid 2-D cross-correlation of `X (H, W)` with `K (kh, kw)`; returns `(H-kh+1, W-kw+1)`.
 
-    Vectorized as a sum of kh*kw shifted copies of X, each scaled by one kernel entry (for the
-    small kernels of image processing that beats building every window), done in blocks of rows
-    that stay in the CPU cache, with in-place products so that no temporary array is allocated.
+    Computed without a loop over output positions: for kernels up to 3 wide, as a sum of kh*kw
+    shifted copies of X scaled by one kernel entry each; for wider ones, one banded matrix product
+    per kernel row (see _conv.py for both and why).
     """
     X, K = _check_single(X, K)
     kh, kw = K.shape
-    oh, ow = X.shape[0] - kh + 1, X.shape[1] - kw + 1
-    out = np.empty((oh, ow), dtype=result_dtype(X, K))
-    rows_per_block = max(1, 32768 // max(ow, 1))
-    for top in range(0, oh, rows_per_block):
-        block = out[top : top + rows_per_block]
-        rows = block.shape[0]
-        block.fill(0)
-        product = np.empty_like(block)
-        for i in range(kh):
-            for j in range(kw):
-                np.multiply(X[top + i : top + i + rows, j : j + ow], K[i, j], out=product)
-                block += product
+    out = np.empty((X.shape[0] - kh + 1, X.shape[1] - kw + 1), dtype=result_dtype(X, K))
+    if kw <= _conv.BANDED_FROM_WIDTH - 1:
+        _conv.shifted_sum(X[None], [(0, i, j) for i in range(kh) for j in range(kw)], K.ravel(), out)
+    else:
+        _conv.banded_corr2d(X, K, out)
     return out
 
 
@@ -202,22 +196,16 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         if bias.shape != (c_out,):
             raise ValueError(f"bias must have shape (C_out,) = ({c_out},) to match weight {weight.shape}, got {bias.shape}")
     dtype = result_dtype(x4, weight) if bias is None else result_dtype(x4, weight, bias)
-    oh, ow = out_hw
-    # im2col on a padded channels-last copy, viewed as NCHW so that `_windows` sees the usual axes:
-    # in memory each window row is kw*C contiguous numbers, so gathering the rows is a run of short
-    # memcpys, and one matrix product per group does the rest.
-    xh = np.pad(x4.transpose(0, 2, 3, 1), ((0, 0), pads[0], pads[1], (0, 0))).astype(dtype, copy=False)
-    win = _windows(xh.transpose(0, 3, 1, 2), (kh, kw), stride, dilation, out_hw)  # (N, C, Ho, Wo, kh, kw)
-    g, og = groups, c_out // groups
-    cols = win.reshape(n, g, c_per_group, oh, ow, kh, kw).transpose(1, 0, 3, 4, 5, 6, 2)
-    cols = cols.reshape(g, n * oh * ow, kh * kw * c_per_group)
-    wmat = weight.reshape(g, og, c_per_group, kh, kw).transpose(0, 3, 4, 2, 1)
-    wmat = wmat.reshape(g, kh * kw * c_per_group, og).astype(dtype, copy=False)
-    out = np.matmul(cols, wmat)  # (G, N*Ho*Wo, C_out/G)
-    out = out.reshape(g, n, oh, ow, og).transpose(1, 0, 4, 2, 3).reshape(n, c_out, oh, ow)
+    # the algorithm (shifted sums or im2col runs + BLAS) and why: see _conv.py
+    q, taps = _conv.phases(x4, pads, stride, dilation, (kh, kw), out_hw, dtype)
+    weight = weight.astype(dtype, copy=False)
+    out = np.empty((n, c_out, *out_hw), dtype=dtype)
+    if _conv.choose(n, c_in, c_out, groups, len(taps), out_hw, q.shape[-1]) == "shifted":
+        _conv.conv_shifted(q, taps, weight, out)
+    else:
+        _conv.conv_runs(q, taps, weight, groups, out)
     if bias is not None:
-        out = out + bias.astype(dtype, copy=False)[:, None, None]
-    out = np.ascontiguousarray(out)
+        out += bias.astype(dtype, copy=False)[:, None, None]
     return out[0] if squeeze else out
 
 
