@@ -30,9 +30,7 @@ def main(quick=False):
             continue
         print(f"\n== {name} ==", flush=True)
         module = importlib.import_module(name)
-        # main() alone when not quick: bench_grading.py (being rebuilt with the grading engine)
-        # may not take `quick` yet, and the full run is every module's default
-        status |= int((module.main(quick=True) if quick else module.main()) or 0)
+        status |= int(module.main(quick=quick) or 0)
     verdict = "every target met" if status == 0 else "some target NOT met (see above)"
     print(f"\nbench{' --quick' if quick else ''}: {len(BENCHMARKS)} benchmarks in "
           f"{time.perf_counter() - start:.0f} s, {verdict}")
