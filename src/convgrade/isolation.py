@@ -308,7 +308,13 @@ class Box:
         s = self.settings
         args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                 "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
-        made, bound = set(), []
+        # The box's own folders first, so that a host path below /tmp or /home (a venv in a fresh
+        # clone under /tmp, say) is bound on top of them rather than hidden by them.
+        args += ["--proc", "/proc", "--dev", "/dev",
+                 "--perms", "1777", "--size", str(16 << 20), "--tmpfs", "/tmp",
+                 "--perms", "0755", "--dir", "/home",
+                 "--perms", "1777", "--size", str(s.disk_mb << 20), "--tmpfs", HOME]
+        made, bound = {"/tmp", "/home", HOME}, []
         for path in _host_paths() + self.read_only + list(s.read_only):
             if any(path == b or path.startswith(b + "/") for b in bound):
                 continue  # already visible through an earlier bind
@@ -324,11 +330,7 @@ class Box:
                 args += ["--perms", "0755", "--tmpfs", path]
             elif os.path.exists(path):
                 args += ["--ro-bind", "/dev/null", path]
-        args += ["--proc", "/proc", "--dev", "/dev",
-                 "--perms", "1777", "--size", str(16 << 20), "--tmpfs", "/tmp",
-                 "--perms", "0755", "--dir", "/home",
-                 "--perms", "1777", "--size", str(s.disk_mb << 20), "--tmpfs", HOME,
-                 "--ro-bind", self.stage_dir, "/stage",
+        args += ["--ro-bind", self.stage_dir, "/stage",
                  "--perms", "0755", "--dir", os.path.dirname(RUN), "--bind", self.run_dir, RUN,
                  "--chdir", HOME]
         return args
