@@ -29,7 +29,7 @@ CASES = {
         explore.padding_stride_explorer,
         {"padding": [2, 3, 0, 1], "stride": [1, 3, 2], "input_size": [10, 4, 6]},
     ),
-    "channel_explorer": (explore.channel_explorer, {"kernel_size": [5, 7, 3], "out_channels": [4, 1, 2]}),
+    "channel_explorer": (explore.channel_explorer, {"kernel_size": [5, 7, 3], "out_channels": [4, 1, 2, 64, 16]}),
     "receptive_field_explorer": (
         explore.receptive_field_explorer,
         {"layers": [6, 8, 3], "dilation": [2, 3, 1], "preset": ["VGG-16 blocks 1-2", "AlexNet conv1-pool2", "custom"]},

@@ -92,8 +92,9 @@ class Grid:
         self.lines.set_segments(rows + cols)
         extra_rows, extra_cols = (0, 0) if view is None else (max(view[0] - nrows, 0), max(view[1] - ncols, 0))
         margin = 0.7 if self.indices else 0.0  # room inside the axes for the row and column numbers
-        self.ax.set_xlim(left - extra_cols / 2 - margin, right + extra_cols / 2)
-        self.ax.set_ylim(bottom + extra_rows / 2 + margin, top - extra_rows / 2)
+        edge = 0.04  # and for the outer cell borders, which the axes would clip in half
+        self.ax.set_xlim(left - extra_cols / 2 - margin - edge, right + extra_cols / 2 + edge)
+        self.ax.set_ylim(bottom + extra_rows / 2 + margin + edge, top - extra_rows / 2 - edge)
         self._set_indices(nrows, ncols, origin, bottom, left)
         self._shown = (nrows + extra_rows, ncols + extra_cols)
         self._set_numbers(array, origin, labels, lo, hi)
@@ -116,8 +117,9 @@ class Grid:
                     positions.append((c + origin[1], r + origin[0]))
                     strings.append(label)
                     colors.append("white" if np.isfinite(value) and dark[r, c] else "black")
-        size = min(self.fontsize, 0.42 * self._cell_points(*self._shown))
-        self.labels.set(positions, strings, colors or "black", size)
+        # sized at draw time, once a layout engine has placed the axes: a number fills at most 42% of its cell
+        self.labels.set(positions, strings, colors or "black",
+                        lambda: min(self.fontsize, 0.42 * self._cell_points(*self._shown)))
 
     def _set_indices(self, nrows, ncols, origin, bottom, left):
         """Row numbers left of the grid and column numbers below it (when `indices`)."""
