@@ -1,4 +1,5 @@
-"""Figures a reader can read: nothing outside the canvas, no label under 8 points, sharp PNGs.
+"""Figures a reader can read: nothing outside the canvas or on top of another text, no label under
+8 points, sharp PNGs.
 
 The check (`convlab.plotting.figure_report`) is tested first on figures whose faults are known by
 construction; then every explorer is swept through its controls, since a title that grows with a
@@ -63,6 +64,16 @@ def test_a_line_sticking_out_at_the_right_is_reported_unless_clipped_by_its_axes
     assert len(figure_report(figure)["outside"]) == 1
 
 
+def test_two_titles_on_top_of_each_other_are_reported():
+    figure = new_figure(figsize=(4, 2), layout="constrained")
+    left, right = figure.subplots(1, 2)
+    left.set_title("a title far too long for its narrow axes")
+    right.set_title("another one")
+    assert len(figure_report(figure)["overlapping"]) == 1
+    left.set_title("short")
+    assert figure_report(figure)["overlapping"] == []
+
+
 def test_the_smallest_text_is_found_hidden_text_does_not_count():
     figure = new_figure(figsize=(4, 2))
     ax = figure.subplots()
@@ -105,7 +116,7 @@ def _values(control):
 
 def _problems(explorer, label):
     report = figure_report(explorer.figure)
-    problems = [f"{label}: {what}" for what in report["outside"]]
+    problems = [f"{label}: {what}" for what in report["outside"] + report["overlapping"]]
     if report["min_font_pt"] is not None and report["min_font_pt"] < MIN_FONT_PT:
         problems.append(f"{label}: a label of {report['min_font_pt']:.1f} pt")
     return problems

@@ -14,7 +14,8 @@ from typing import NamedTuple
 
 from .shapes import output_size
 
-__all__ = ["Layer", "LayerCost", "alexnet", "vgg16", "resnet50", "layer_costs", "longest_path", "RESNET_LAYOUTS"]
+__all__ = ["Layer", "LayerCost", "alexnet", "vgg16", "resnet50", "layer_costs", "path_layers", "longest_path",
+           "RESNET_LAYOUTS"]
 
 RESNET_LAYOUTS = ("paper", "tf-slim", "torchvision")
 
@@ -120,10 +121,15 @@ def resnet50(layout="torchvision"):
     return layers + [Layer("avgpool", "avgpool"), Layer("fc", "fc", 2048, 1000)]
 
 
+def path_layers(layers):
+    """The layers with a window on the longest path (shortcuts and fully connected layers left out)."""
+    return [layer for layer in layers if layer.kind in ("conv", "maxpool") and not layer.shortcut]
+
+
 def longest_path(layers):
-    """The (kernel_size, stride, padding) of every layer on the longest path (shortcuts and layers
-    without a window left out): the stack `receptive_field` measures."""
-    return [layer.window for layer in layers if layer.kind in ("conv", "maxpool") and not layer.shortcut]
+    """The (kernel_size, stride, padding) of every layer on the longest path: the stack
+    `receptive_field` measures."""
+    return [layer.window for layer in path_layers(layers)]
 
 
 def layer_costs(layers, input_shape=(3, 224, 224)):

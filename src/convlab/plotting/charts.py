@@ -167,10 +167,19 @@ class ReceptiveFieldMap:
             self.squares.append(self.ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=1.5, zorder=4)))
             self.labels.append(self.ax.text(0, 0, "", fontsize=8, ha="left", va="bottom", zorder=5,
                                             bbox=dict(fc="white", ec="none", pad=1, alpha=0.8)))
+        # a label at each square's top-left corner, from the largest square in: one whose corner is
+        # too close to the last labelled one (a twelfth of the map) would sit on it, so it is left out
+        size = max(int(t.max()) for t in taps) + 1
+        labelled, last_lo = set(), None
+        for index in range(len(taps) - 1, -1, -1):
+            lo = int(taps[index].min())
+            if last_lo is None or (lo - last_lo >= size / 12 and len(taps) <= 6):
+                labelled.add(index)
+                last_lo = lo
         for index, (square, label) in enumerate(zip(self.squares, self.labels)):
             visible = index < len(taps)
             square.set_visible(visible)
-            label.set_visible(visible and (index == len(taps) - 1 or len(taps) <= 6))
+            label.set_visible(visible and index in labelled)
             if not visible:
                 continue
             lo, hi = taps[index].min(), taps[index].max()

@@ -1,4 +1,5 @@
-"""What a reader would find wrong with a figure: an artist outside the canvas, or text too small.
+"""What a reader would find wrong with a figure: an artist outside the canvas, text too small,
+or two texts on top of each other.
 
 `figure_report(figure)` draws the figure and walks every artist that is drawn (visible, inside a
 visible parent, not an axis of an Axes whose axis is switched off), measuring it in pixels. An
@@ -88,13 +89,16 @@ def figure_report(figure):
     """Draw `figure` and report what a reader would see wrong with it.
 
     Returns a dict: `width_in`, `height_in` (the figure's size), `min_font_pt` (the smallest
-    text, in points at the figure's own size; None without text) and `outside` (one description
-    per drawn artist that reaches more than a pixel beyond the canvas; empty when all is well).
+    text, in points at the figure's own size; None without text), `outside` (one description
+    per drawn artist that reaches more than a pixel beyond the canvas) and `overlapping` (one
+    description per pair of texts, titles and labels, whose boxes overlap by more than a pixel;
+    the numbers inside grid cells and tick labels are left out). Both lists are empty when all is
+    well.
     """
     figure.canvas.draw()
     renderer = figure.canvas.get_renderer()
     canvas = Bbox.from_bounds(0, 0, figure.bbox.width, figure.bbox.height).padded(TOLERANCE_PX)
-    outside, fonts = [], []
+    outside, fonts, texts = [], [], []
     stack = _drawn_children(figure)
     while stack:
         artist = stack.pop()
@@ -112,6 +116,8 @@ def figure_report(figure):
             box = clip if box is None else Bbox.intersection(box, clip)
         if box is None:
             continue
+        if isinstance(artist, Text) or (isinstance(artist, LabelCollection) and artist.get_in_layout()):
+            texts.append((artist, box))
         if not (canvas.contains(box.x0, box.y0) and canvas.contains(box.x1, box.y1)):
             outside.append(f"{_describe(artist)} spans x {box.x0:.0f}..{box.x1:.0f}, y {box.y0:.0f}..{box.y1:.0f}"
                            f" px on a {figure.bbox.width:.0f} x {figure.bbox.height:.0f} px canvas")
@@ -120,4 +126,15 @@ def figure_report(figure):
         "height_in": float(figure.get_figheight()),
         "min_font_pt": float(min(fonts)) if fonts else None,
         "outside": outside,
+        "overlapping": _overlapping(texts),
     }
+
+
+def _overlapping(texts):
+    found = []
+    for i, (first, a) in enumerate(texts):
+        for second, b in texts[i + 1:]:
+            overlap = Bbox.intersection(a, b)
+            if overlap is not None and overlap.width > TOLERANCE_PX and overlap.height > TOLERANCE_PX:
+                found.append(f"{_describe(first)} overlaps {_describe(second)}")
+    return found

@@ -168,10 +168,11 @@ class Windows:
     """
 
     def __init__(self, ax, *, color="tab:red", linewidth=1.5, alpha=1.0, show_taps=True, inset=0.0,
-                 show_centres=False):
+                 show_centres=False, linestyle="-"):
         self.ax = ax
         self.inset = inset
-        self.outlines = LineCollection([], colors=color, linewidths=linewidth, alpha=alpha, zorder=5)
+        self.outlines = LineCollection([], colors=color, linewidths=linewidth, alpha=alpha, zorder=5,
+                                       linestyles=linestyle)
         ax.add_collection(self.outlines)
         (self.taps,) = ax.plot([], [], "o", color=color, ms=4, zorder=6)
         (self.centres,) = ax.plot([], [], "+", color=color, ms=7, mew=1.5, alpha=alpha, zorder=6)
@@ -207,21 +208,23 @@ class Windows:
 
 
 def plot_windows(ax, positions, height, width, *, dilation=1, color="tab:red", linewidth=1.5, alpha=1.0,
-                 show_taps=True, inset=0.0, show_centres=False):
+                 show_taps=True, inset=0.0, show_centres=False, linestyle="-"):
     """Outline every window position (row, col) of a height x width kernel; returns a `Windows`.
 
     With dilation > 1 the taps of the first window are marked with dots. inset (in cells) draws
     each outline inside its cells, alternating between inset/2 and inset, so that overlapping
-    windows stay distinguishable; show_centres marks each window's centre with a +.
+    windows stay distinguishable; show_centres marks each window's centre with a +. linestyle
+    ("-", "--", ":") tells windows apart without relying on colour alone.
     """
     windows = Windows(ax, color=color, linewidth=linewidth, alpha=alpha, show_taps=show_taps, inset=inset,
-                      show_centres=show_centres)
+                      show_centres=show_centres, linestyle=linestyle)
     return windows.set_positions(list(positions), height, width, dilation)
 
 
-def plot_window(ax, row, col, height, width, *, dilation=1, color="tab:red", linewidth=2.5):
+def plot_window(ax, row, col, height, width, *, dilation=1, color="tab:red", linewidth=2.5, linestyle="-"):
     """Outline one window whose top-left tap is (row, col); returns a `Windows` (update with set_positions)."""
-    return plot_windows(ax, [(row, col)], height, width, dilation=dilation, color=color, linewidth=linewidth)
+    return plot_windows(ax, [(row, col)], height, width, dilation=dilation, color=color, linewidth=linewidth,
+                        linestyle=linestyle)
 
 
 class Marks:

@@ -77,8 +77,9 @@ class _Colorbar:
 
     def __init__(self, ax, mappable, *, label=None, fontsize=9, **kwargs):
         self.mappable = mappable
-        self.bar = ax.figure.colorbar(mappable, ax=ax, fraction=kwargs.pop("fraction", 0.06),
-                                      pad=kwargs.pop("pad", 0.03), **kwargs)
+        figure = np.ravel(ax)[0].figure  # one Axes, or several that share the bar
+        self.bar = figure.colorbar(mappable, ax=ax, fraction=kwargs.pop("fraction", 0.06),
+                                   pad=kwargs.pop("pad", 0.03), **kwargs)
         self.ax = self.bar.ax
         self.bar.ax.tick_params(labelsize=fontsize)
         if label:
@@ -90,7 +91,7 @@ class _Colorbar:
 
 
 def add_colorbar(ax, mappable, *, label=None, fontsize=None, fast=False, **kwargs):
-    """A colour bar for `mappable` (an image) beside `ax`, its labels at `fontsize` points.
+    """A colour bar for `mappable` (an image) beside `ax` (or an array of axes sharing it), labels at `fontsize`.
 
     fast=False: matplotlib's Colorbar (nice ticks; for static figures); fast=True: a `ColorScale`
     (three ticks, cheap to redraw; for explorers). Both have `.ax` and `.update()`; matplotlib's is
@@ -167,16 +168,17 @@ class FeatureMap:
 
 
 def plot_feature_map(ax, fmap, *, diverging=None, title=None, fast_text=False, colorbar=False, label=None,
-                     robust=True, interpolation="antialiased"):
+                     robust=True, bound=None, interpolation="antialiased"):
     """Show a feature map (H, W); returns a `FeatureMap` (update in place with set_data).
 
     diverging: True for a blue-white-red map centred on 0 (signed responses), False for a
     magnitude map (magma), None to decide from the data (negative values -> diverging).
     colorbar: add a colour bar (with `label`) beside the map; robust: scale to the 99.5th
-    percentile of the magnitudes instead of the extreme pixel.
+    percentile of the magnitudes instead of the extreme pixel; bound: where the scale ends (several
+    maps sharing one colour bar).
     fast_text: draw the title as cached outlines (see `plot_title`), for figures redrawn often.
     interpolation: "nearest" shows every pixel of a small map as a square (and draws faster).
     """
     fmap_artist = FeatureMap(ax, title=title, fast_text=fast_text, colorbar=colorbar, label=label,
                              interpolation=interpolation)
-    return fmap_artist.set_data(fmap, diverging=diverging, robust=robust)
+    return fmap_artist.set_data(fmap, diverging=diverging, robust=robust, bound=bound)
