@@ -5,7 +5,7 @@ in the same call, so everything can be tested without a browser. In JupyterLab t
 shown as a PNG in an `ipywidgets.Image` (no ipympl needed): the Agg canvas is drawn and encoded
 on every change, which costs a few milliseconds for the modest figure sizes used here.
 
-The figure is laid out by matplotlib's constrained layout (compressed), so that titles, colour
+The figure is laid out by matplotlib's constrained layout, so that titles, colour
 bars and labels stay on the canvas. A layout costs about as much as a draw, so it runs again only
 when what it depends on changed (`layout_key`: the figure size, which axes are shown, the shapes
 of the titles), and a layout seen before is restored from a cache.
@@ -54,6 +54,12 @@ def choice(name, value, options, description=None, buttons=False):
     return kind(options=options, value=value, description=description or name, **extra)
 
 
+def _shape(text):
+    """What of a label's text the layout depends on: its lines and (roughly, for long ones) its width."""
+    longest = max(map(len, text.split("\n")))
+    return text.count("\n"), longest if longest <= 12 else 12 + longest // 8
+
+
 class Explorer:
     """Controls beside one figure. Subclasses define `compute(**values) -> dict` and `draw(state)`.
 
@@ -65,9 +71,7 @@ class Explorer:
 
     figsize = (7, 3)
     dpi = 96  # CSS pixels per inch: in JupyterLab a point in the figure is a point on the screen
-    # "compressed": constrained layout that also closes the gaps that equal-aspect grids leave
-    # (it needs every axes on one gridspec; an explorer that regrids uses "constrained")
-    layout = "compressed"
+    layout = "constrained"  # or "compressed", which also closes the gaps equal-aspect grids leave
 
     def __init__(self, controls):
         self.controls = dict(controls)
@@ -114,7 +118,8 @@ class Explorer:
         """What the layout depends on: the figure's size, the axes shown and the shape of their titles.
 
         A title's shape is its number of lines and its longest line in steps of eight characters,
-        so the layout follows a title that grows without re-running for every new number in it.
+        so the layout follows a title that grows without re-running for every new number in it; a
+        short label (a colour bar's tick) counts every character.
         """
         key = [tuple(np.round(self.figure.get_size_inches(), 3))]
         for ax in self.figure.axes:
@@ -123,7 +128,7 @@ class Explorer:
                 continue
             for artist in ax.get_children():
                 if isinstance(artist, LabelCollection) and artist.get_in_layout():
-                    key.append(tuple((s.count("\n"), max(map(len, s.split("\n"))) // 8) for s in artist.strings))
+                    key.append(tuple(_shape(s) for s in artist.strings))
         return tuple(key)
 
     def _relayout(self):

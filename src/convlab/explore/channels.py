@@ -29,7 +29,6 @@ def init_weight(out_channels, in_channels, kernel_size, seed=0):
 class ChannelExplorer(Explorer):
     figsize = (7.0, 6.4)
     row_height = 1.45  # inches per row of maps; the figure grows and shrinks with the rows drawn
-    layout = "constrained"  # the rows drawn get a new gridspec
 
     def __init__(self, image, controls):
         self.image = image
@@ -49,17 +48,21 @@ class ChannelExplorer(Explorer):
         self.shapes = plot_text_panel(self.axes[0, -1], fontsize=9, monospace=True)
 
     def _layout(self, rows):
-        """Show `rows` rows of axes (the inputs and the maps drawn) on a figure sized to fit them."""
+        """Show `rows` rows of axes (the inputs and the maps drawn) on a figure sized to fit them.
+
+        One gridspec throughout: the rows not shown get a negligible height and leave the layout.
+        """
         if rows == self._rows:
             return
         self._rows = rows
         self.figure.set_size_inches(self.figure.get_figwidth(), self.row_height * rows + 0.6)
-        grid = self.figure.add_gridspec(rows, self.axes.shape[1])
+        self.axes[0, 0].get_gridspec().set_height_ratios([1] * rows + [1e-3] * (len(self.axes) - rows))
         for r, row in enumerate(self.axes):
-            for c, ax in enumerate(row):
-                if r < rows:
-                    ax.set_subplotspec(grid[r, c])
+            for ax in row:
                 ax.set_in_layout(r < rows)
+        for j, row in enumerate(self.maps):
+            if row[-1].colorbar is not None:
+                row[-1].colorbar.ax.set_in_layout(1 + j < rows)
 
     def compute(self, in_channels, out_channels, kernel_size, padding):
         x = self.image[:in_channels]

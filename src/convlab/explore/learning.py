@@ -27,7 +27,6 @@ def _short(value, decimals=2):
 
 class LearnKernelExplorer(Explorer):
     figsize = (7.0, 2.8)
-    layout = "constrained"  # a line chart beside the grids: nothing to compress
 
     def __init__(self, controls):
         self.X = stripes_image()

@@ -5,7 +5,7 @@ responses, and a perceptually uniform one (magma) for magnitudes. Wherever colou
 value, `add_colorbar` gives its scale.
 """
 import numpy as np
-from matplotlib.patches import Rectangle
+from matplotlib.colors import Normalize
 
 from .text import PathLabels, plot_title
 
@@ -44,20 +44,25 @@ def _tick(value):
 
 
 class ColorScale:
-    """A colour bar that is cheap to redraw, for explorers: the colour ramp as an image in a slim
-    inset beside `ax`, and three tick labels (both ends and the middle) as cached outlines.
+    """A colour bar that is cheap to redraw, for explorers: matplotlib's colour bar axes and ramp
+    (so that layout engines place it), but without its tick machinery, which costs milliseconds per
+    draw; three tick labels (both ends and the middle) are drawn as cached outlines instead.
 
     `update()` follows the mappable's colour map and limits (FeatureMap calls it on every change).
     """
 
-    def __init__(self, ax, mappable, *, label=None, fontsize=8, width=0.06, pad=0.04):
+    def __init__(self, ax, mappable, *, label=None, fontsize=8, fraction=0.06, pad=0.04):
         self.mappable = mappable
         self.fontsize = fontsize
-        self.ax = ax.inset_axes([1 + pad, 0, width, 1])
-        self.ax.set_axis_off()
-        self.ramp = self.ax.imshow(np.linspace(1, 0, 256)[:, None], aspect="auto", extent=(0, 1, 0, 1),
-                                   interpolation="nearest")
-        self.ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=0.8, ec="0.3", transform=self.ax.transAxes))
+        figure = np.ravel(ax)[0].figure
+        self.bar = figure.colorbar(mappable, ax=ax, fraction=fraction, pad=pad)
+        # matplotlib would rebuild the whole bar whenever the image's limits change; instead the
+        # ramp keeps a norm of its own (the image's limits now), so it always shows the whole map
+        mappable.callbacks.disconnect(mappable.colorbar_cid)
+        self.bar.solids.set_norm(Normalize(*mappable.get_clim()))
+        self.ax = self.bar.ax
+        self.ax.xaxis.set_visible(False)
+        self.ax.yaxis.set_visible(False)
         self.ticks = PathLabels(self.ax, clip_on=False, coords="axes", in_layout=True)
         self.title = PathLabels(self.ax, clip_on=False, coords="axes", in_layout=True)
         if label:
@@ -66,7 +71,7 @@ class ColorScale:
 
     def update(self):
         lo, hi = self.mappable.get_clim()
-        self.ramp.set_cmap(self.mappable.get_cmap())
+        self.bar.solids.set_cmap(self.mappable.get_cmap())
         self.ticks.set([(1.4, y) for y in (0, 0.5, 1)], [_tick(v) for v in (lo, (lo + hi) / 2, hi)], "black",
                        self.fontsize, left=True)
         return self
@@ -121,7 +126,7 @@ class FeatureMap:
         self.ax = ax
         self.title = title
         self.fast_text = fast_text
-        self.image = ax.imshow(np.zeros((2, 2)), cmap=MAGNITUDE_CMAP, interpolation=interpolation)
+        self.image = ax.imshow(np.zeros((2, 2)), cmap=MAGNITUDE_CMAP, interpolation=interpolation, vmin=0, vmax=1)
         _clean(ax)
         self.colorbar = add_colorbar(ax, self.image, label=label, fast=fast_text) if colorbar else None
 
