@@ -7,8 +7,11 @@ explorers can redraw without rebuilding a figure. `new_figure` makes a figure wi
 import io
 import json
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image as PILImage  # Pillow is a dependency of matplotlib
+from PIL.PngImagePlugin import PngInfo
 
 from .charts import (
     LayerSizes,
@@ -75,11 +78,15 @@ class NotebookFigure(Figure):
         shown_dpi = self.dpi
         self.set_dpi(pixels_per_inch)
         try:
-            report = figure_report(self)
-            buffer = io.BytesIO()
-            self.canvas.print_png(buffer, metadata={REPORT_KEY: json.dumps(report)})
+            self.canvas.draw()  # once: the report measures this drawing, the PNG holds its pixels
+            report = figure_report(self, draw=False)
+            pixels = PILImage.fromarray(np.asarray(self.canvas.buffer_rgba()))
         finally:
             self.set_dpi(shown_dpi)
+        info = PngInfo()
+        info.add_text(REPORT_KEY, json.dumps(report))
+        buffer = io.BytesIO()
+        pixels.save(buffer, format="png", pnginfo=info)
         return buffer.getvalue()
 
     def _repr_png_(self):

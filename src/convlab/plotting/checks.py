@@ -85,8 +85,8 @@ def _font_sizes(artist):
     return []
 
 
-def figure_report(figure):
-    """Draw `figure` and report what a reader would see wrong with it.
+def figure_report(figure, draw=True):
+    """Draw `figure` (draw=False: it was just drawn) and report what a reader would see wrong with it.
 
     Returns a dict: `width_in`, `height_in` (the figure's size), `min_font_pt` (the smallest
     text, in points at the figure's own size; None without text), `outside` (one description
@@ -95,7 +95,8 @@ def figure_report(figure):
     the numbers inside grid cells and tick labels are left out). Both lists are empty when all is
     well.
     """
-    figure.canvas.draw()
+    if draw:
+        figure.canvas.draw()
     renderer = figure.canvas.get_renderer()
     canvas = Bbox.from_bounds(0, 0, figure.bbox.width, figure.bbox.height).padded(TOLERANCE_PX)
     outside, fonts, texts = [], [], []
