@@ -19,15 +19,7 @@ from PIL import Image as PILImage
 import convlab
 from convlab import explore
 
-BUILDERS = [
-    explore.cross_correlation_explorer,
-    explore.kernel_explorer,
-    explore.padding_stride_explorer,
-    explore.channel_explorer,
-    explore.receptive_field_explorer,
-    explore.pooling_explorer,
-    explore.learn_kernel_explorer,
-]
+BUILDERS = explore.EXPLORERS
 
 
 def pixels(explorer):

@@ -19,15 +19,7 @@ from PIL import Image
 from convlab import explore
 from convlab.plotting import MIN_FONT_PT, figure_report, new_figure, plot_grid, plot_title
 
-BUILDERS = [
-    explore.cross_correlation_explorer,
-    explore.kernel_explorer,
-    explore.padding_stride_explorer,
-    explore.channel_explorer,
-    explore.receptive_field_explorer,
-    explore.pooling_explorer,
-    explore.learn_kernel_explorer,
-]
+BUILDERS = explore.EXPLORERS
 
 
 # --- the check itself, on figures whose faults are known ---------------------------------------
