@@ -107,7 +107,14 @@ def _values(control):
 
 
 def _problems(explorer, label):
-    report = figure_report(explorer.figure)
+    # measured as the book renders it, at twice the screen resolution (a pixel of overflow at 96 dpi
+    # is two at 192)
+    figure, shown = explorer.figure, explorer.figure.dpi
+    figure.set_dpi(2 * 96)
+    try:
+        report = figure_report(figure)
+    finally:
+        figure.set_dpi(shown)
     problems = [f"{label}: {what}" for what in report["outside"] + report["overlapping"]]
     if report["min_font_pt"] is not None and report["min_font_pt"] < MIN_FONT_PT:
         problems.append(f"{label}: a label of {report['min_font_pt']:.1f} pt")

@@ -138,6 +138,9 @@ class Explorer:
             return
         self._layout_key = key
         if key not in self._layouts:
+            # twice: a layout measures the titles where the last one put them (equal-aspect axes
+            # shrink and move inside their cells), so a second pass settles what the first moved
+            self._layout_engine.execute(self.figure)
             self._layout_engine.execute(self.figure)
             self._layouts[key] = [(ax, ax.get_position(original=True).frozen(), ax.get_position().frozen())
                                   for ax in self.figure.axes]
