@@ -101,7 +101,9 @@ class TextPanel:
         ax.set_axis_off()
         self.fontsize = fontsize
         self.family = "mono" if monospace else "sans"
-        self.labels = PathLabels(ax, clip_on=False, coords="axes", in_layout=True)
+        # out of the layout: a panel's numbers change with every slider move, and its axes already
+        # holds its place (the figure tests check that it stays on the canvas)
+        self.labels = PathLabels(ax, clip_on=False, coords="axes", in_layout=False)
         self.text = ""
 
     def set_text(self, text):

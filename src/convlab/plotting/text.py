@@ -29,14 +29,23 @@ _TITLES = weakref.WeakKeyDictionary()  # Axes -> its title (a Text or a PathLabe
 def _glyph_path(label):
     """The outline of a one-line `label` at 10 points, its bounding box centred on (0, 0)."""
     path = TextPath((0, 0), label, prop=_FONT)
-    box = path.get_extents()
+    box = _bounds(path)
     return path.transformed(Affine2D().translate(-(box.x0 + box.x1) / 2, -(box.y0 + box.y1) / 2))
+
+
+def _bounds(path):
+    """The box of a path's vertices: its control points bound its curves, so this box holds the
+    outline (at most a fraction of a point larger). Path.get_extents finds the curves' exact
+    extrema, which takes milliseconds per line of text."""
+    if not len(path.vertices):
+        return Bbox.null()
+    return Bbox([path.vertices.min(axis=0), path.vertices.max(axis=0)])
 
 
 @functools.lru_cache(maxsize=4096)
 def _extents(path):
-    """The exact extents of a cached glyph path (slow to compute: Bezier extrema), computed once."""
-    return path.get_extents()
+    """The box of a cached glyph path, computed once."""
+    return _bounds(path)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -47,27 +56,34 @@ def _left_path(label):
 
 
 @functools.lru_cache(maxsize=4096)
+def _line_path(line, family):
+    """One line of text as an outline at 10 points (None for a line without glyphs); lines repeat
+    between the blocks of a panel, so each is built once."""
+    if not line.strip():  # TextPath fails on text without glyphs
+        return None
+    path = TextPath((0, 0), line, prop=_MONO if family == "mono" else _FONT)
+    return path if len(path.vertices) else None
+
+
+@functools.lru_cache(maxsize=4096)
 def _block_path(label, align="center", family="sans"):
     """The outline of a possibly multi-line `label` at 10 points.
 
     align="center": lines centred on x = 0, the block's bottom at y = 0 (a title);
     align="left": lines starting at x = 0, the block centred on y = 0 (a panel of text).
     """
-    font = _MONO if family == "mono" else _FONT
     lines = label.split("\n")
     parts = []
     for index, line in enumerate(lines):
-        if not line.strip():  # TextPath fails on text without glyphs
+        path = _line_path(line, family)
+        if path is None:
             continue
-        path = TextPath((0, 0), line, prop=font)
-        if not len(path.vertices):
-            continue
-        shift = -path.get_extents().x1 / 2 if align == "center" else 0.0
+        shift = -_bounds(path).x1 / 2 if align == "center" else 0.0
         parts.append(path.transformed(Affine2D().translate(shift, (len(lines) - 1 - index) * _LINE)))
     if not parts:
         return Path(np.zeros((1, 2)), [Path.MOVETO])
     block = Path.make_compound_path(*parts)
-    box = block.get_extents()
+    box = _bounds(block)
     lift = -box.y0 if align == "center" else -(box.y0 + box.y1) / 2
     return block.transformed(Affine2D().translate(0, lift))
 
