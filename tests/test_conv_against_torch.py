@@ -235,3 +235,40 @@ def test_float32_stays_float32():
     assert convlab.conv2d(x, np.ones((1, 1, 3, 3), dtype=np.float32)).dtype == np.float32
     assert convlab.avg_pool2d(x, 2).dtype == np.float32
     assert convlab.corr2d(x[0, 0], np.ones((2, 2), dtype=np.float32)).dtype == np.float32
+
+
+@st.composite
+def tied_pool_cases(draw):
+    """Pool cases whose inputs are small integers (many ties), sometimes with -inf and NaN entries."""
+    x, kwargs = draw(pool_cases(with_dilation=True))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
+    x = rng.integers(-2, 3, size=x.shape).astype(x.dtype)
+    for special in (-np.inf, np.nan):
+        if draw(st.booleans()):
+            x[rng.random(x.shape) < 0.2] = special
+    return x, kwargs
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(pool_cases(with_dilation=True), tied_pool_cases()))
+def test_max_pool2d_return_indices_matches_torch(case):
+    """The values and the winners' flat indices, ties, -inf-only windows and NaNs included."""
+    x, kwargs = case
+    ours, ours_idx = convlab.max_pool2d(x, return_indices=True, **kwargs)
+    theirs, theirs_idx = F.max_pool2d(_tensor(x), return_indices=True, **kwargs)
+    np.testing.assert_array_equal(ours, theirs.numpy())
+    assert ours_idx.dtype == np.int64 and ours_idx.shape == tuple(theirs_idx.shape)
+    np.testing.assert_array_equal(ours_idx, theirs_idx.numpy())
+    np.testing.assert_array_equal(ours, convlab.max_pool2d(x, **kwargs))  # same values without indices
+
+
+def test_max_pool2d_indices_by_hand():
+    # 4 x 4 input 0..15 with 2 x 2 windows: each window's maximum is its bottom-right entry
+    x = np.arange(16.0).reshape(1, 4, 4)
+    out, indices = convlab.max_pool2d(x, 2, return_indices=True)
+    np.testing.assert_array_equal(out, [[[5, 7], [13, 15]]])
+    np.testing.assert_array_equal(indices, [[[5, 7], [13, 15]]])
+    # with padding 1 and stride 1 on a 2 x 2 input, every window holds the single 3 at (1, 1) or less
+    out, indices = convlab.max_pool2d(np.array([[[1.0, 2.0], [0.0, 3.0]]]), 2, stride=1, padding=1,
+                                      return_indices=True)
+    np.testing.assert_array_equal(indices, [[[0, 1, 1], [0, 3, 3], [2, 3, 3]]])

@@ -3,6 +3,7 @@ import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # before anything can import pyplot
 
+import io
 import subprocess
 import sys
 
@@ -13,19 +14,12 @@ import torch
 import torch.nn.functional as F
 from matplotlib._pylab_helpers import Gcf
 from matplotlib.figure import Figure
+from PIL import Image as PILImage
 
 import convlab
 from convlab import explore
 
-BUILDERS = [
-    explore.cross_correlation_explorer,
-    explore.kernel_explorer,
-    explore.padding_stride_explorer,
-    explore.channel_explorer,
-    explore.receptive_field_explorer,
-    explore.pooling_explorer,
-    explore.learn_kernel_explorer,
-]
+BUILDERS = explore.EXPLORERS
 
 
 def pixels(explorer):
@@ -63,7 +57,13 @@ def test_protocol(build):
     assert not Gcf.get_all_fig_managers(), "explorers must not create pyplot figures"
     assert explorer.state["error"] is None
     assert explorer.show_static() is explorer.figure
-    assert explorer.figure._repr_png_().startswith(b"\x89PNG")
+    png, size = explorer.figure._repr_png_()
+    assert png.startswith(b"\x89PNG")
+    # shown at its size in CSS pixels (96 per inch), with twice the pixels for high-density screens
+    assert size == {"width": round(explorer.figure.get_figwidth() * 96),
+                    "height": round(explorer.figure.get_figheight() * 96)}
+    pixels = PILImage.open(io.BytesIO(png)).size
+    assert abs(pixels[0] - 2 * size["width"]) <= 1 and abs(pixels[1] - 2 * size["height"]) <= 1  # rounding
     bundle = explorer._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     image = next(w for w in explorer.widget.children if isinstance(w, widgets.Image))
@@ -296,11 +296,29 @@ def test_channel_output_against_torch(cin, cout, k, p):
     np.testing.assert_allclose(s["output"], expected, atol=1e-12)
     assert s["output_shape"] == expected.shape
     # each drawn output map is the sum of its per-channel correlations plus its bias
-    for j in range(min(cout, 4)):
+    assert len(s["per_channel"]) == min(cout, explore.channels.MAX_SHOWN)
+    for j in range(len(s["per_channel"])):
         per = [F.conv2d(t(s["input"][:, c : c + 1]), t(s["weight"][j : j + 1, c : c + 1]), padding=p).numpy()[0, 0]
                for c in range(cin)]
         np.testing.assert_allclose(s["per_channel"][j], per, atol=1e-12)
         np.testing.assert_allclose(np.sum(per, axis=0) + s["bias"][j], expected[0, j], atol=1e-12)
+
+
+@pytest.mark.parametrize("cout", [16, 64])
+def test_channel_explorer_reaches_64_out_channels_drawing_a_few(cout):
+    """The material's exercise 4 (out_channels=16) and beyond: every map computed, a few drawn, the rest counted."""
+    explorer = explore.channel_explorer(out_channels=1, kernel_size=3, padding=1)
+    explorer.set(out_channels=cout)
+    s = explorer.state
+    assert s["error"] is None and explorer.controls["out_channels"].max >= 64
+    assert s["weight_shape"] == (cout, 3, 3, 3) and s["bias_shape"] == (cout,)
+    assert s["output_shape"] == (1, cout, 64, 64)
+    assert s["num_params"] == sum(p.numel() for p in torch.nn.Conv2d(3, cout, 3).parameters())
+    expected = F.conv2d(t(s["input"]), t(s["weight"]), t(s["bias"]), padding=1).numpy()
+    np.testing.assert_allclose(s["output"], expected, atol=1e-12)
+    shown = explore.channels.MAX_SHOWN
+    assert len(s["per_channel"]) == shown
+    assert f"{cout - shown} more computed" in explorer.shapes.get_text()
 
 
 def test_channel_weights_keep_their_values_when_channels_are_added():

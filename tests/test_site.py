@@ -5,12 +5,20 @@ request, console error or script error; every image must load, every formula mus
 the site's own MathJax (no raw TeX left), every internal link must reach an existing page and
 anchor, and no widget control may appear (widgets need a kernel; the pages show figures).
 
+Each page must also pass an accessibility audit by axe-core (fetched from the npm registry by
+tools/vendor_assets.py, pinned and integrity-checked) with no serious or critical violation, be
+usable by keyboard, show every figure sharp (2x) and readable (no label under 8 points at the size
+it is displayed, nothing cut off or overlapping), and keep short inline code and formulas on one
+line.
+
 Needs the built site (`make book`; CONVLAB_SITE_DIR points at another build) and Debian's
 chromium. Without chromium the tests are skipped loudly, or fail when CONVLAB_REQUIRE_BROWSER=1
 (CI). Set CONVLAB_SITE_SHOTS=/some/dir to also save a full-page screenshot of every page.
 """
 import functools
 import html.parser
+import importlib.util
+import json
 import http.server
 import os
 import pathlib
@@ -21,7 +29,7 @@ import urllib.parse
 
 import pytest
 
-from built_site import html_pages, require_site, site_dir
+from built_site import ROOT, html_pages, require_site, site_dir
 
 CHROMIUM = os.environ.get("CONVLAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -255,3 +263,160 @@ def test_some_page_has_math_for_mathjax_to_render(site):
     """Keeps the formula checks above from passing vacuously: the book has formulas."""
     with_math = [p for p in html_pages(site) if 'class="math' in (site / p).read_text()]
     assert with_math, "no page of the built book has a formula; the MathJax checks test nothing"
+
+
+# --- what every reader sees: accessibility, keyboard, figures, line breaks -------------------------
+
+def _vendor_assets():
+    spec = importlib.util.spec_from_file_location("vendor_assets", ROOT / "tools" / "vendor_assets.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def axe_script(site):
+    """axe-core's script, fetched once (npm registry, pinned version and integrity) into the build folder."""
+    return _vendor_assets().ensure_axe(site.parent / ".vendor").read_text(encoding="utf-8")
+
+
+def _open(browser_context, url):
+    page = browser_context.new_page()
+    page.route(OTHER_HOSTS, lambda route: route.abort())
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    page.evaluate("""async () => {
+      if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+      await document.fonts.ready;
+      await Promise.all(Array.from(document.images).map(img => img.decode().catch(() => null)));
+    }""")
+    return page
+
+
+def _content_pages():
+    return [p for p in _pages_to_visit() if not p.startswith("genindex") and p != "search.html"
+            and (site_dir() / p).is_file() and _redirect_target(site_dir(), p) is None] or ["index.html"]
+
+
+SERIOUS = ("serious", "critical")
+
+
+@pytest.mark.parametrize("page_path", _content_pages())
+def test_page_passes_an_axe_audit(page_path, site, server_url, browser_context, axe_script):
+    page = _open(browser_context, server_url + page_path)
+    try:
+        page.add_script_tag(content=axe_script)
+        violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))
+            .violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                   nodes: v.nodes.map(n => n.target.join(' '))}))""")
+    finally:
+        page.close()
+    serious = [v for v in violations if v["impact"] in SERIOUS]
+    assert not serious, f"{page_path}: " + "; ".join(
+        f"{v['impact']} {v['id']} ({v['help']}) at {v['nodes'][:3]}" for v in serious)
+
+
+def test_the_axe_audit_finds_what_it_should(browser_context, axe_script):
+    """Keeps the audit above from passing vacuously: an image without alt text is a critical violation."""
+    page = browser_context.new_page()
+    try:
+        page.set_content("<html lang='en'><head><title>t</title></head><body><main>"
+                         "<img src='data:image/png;base64,iVBORw0KGgo='></main></body></html>")
+        page.add_script_tag(content=axe_script)
+        ids = page.evaluate("async () => (await axe.run(document)).violations.map(v => v.id + ':' + v.impact)")
+    finally:
+        page.close()
+    assert "image-alt:critical" in ids
+
+
+def _png_report(site, src):
+    from PIL import Image
+
+    path = site / urllib.parse.unquote(urllib.parse.urlsplit(src).path).lstrip("/")
+    with Image.open(path) as image:
+        text = image.text.get("convlab-report")
+        return image.size, (json.loads(text) if text else None)
+
+
+FIGURE_MIN_PT = 8
+
+
+@pytest.mark.parametrize("page_path", [p for p in _content_pages() if p.startswith("book/") or p == "index.html"])
+def test_figures_are_sharp_readable_and_described(page_path, site, server_url, browser_context):
+    """Every figure: a 2x PNG made by convlab's NotebookFigure, nothing outside or overlapping,
+    labels of 8 points or more at the size the page shows it, and alt text of its own."""
+    page = _open(browser_context, server_url + page_path)
+    try:
+        images = page.evaluate("""() => Array.from(document.querySelectorAll('.cell_output img, figure img'))
+            .map(img => ({src: img.src, alt: img.getAttribute('alt') || '', shown: img.getBoundingClientRect().width,
+                          natural: img.naturalWidth}))""")
+    finally:
+        page.close()
+    problems = []
+    for image in images:
+        name = image["src"].rsplit("/", 1)[-1]
+        if len(image["alt"].split()) < 8:
+            problems.append(f"{name}: no real alt text ({image['alt']!r})")
+        size, report = _png_report(site, image["src"])
+        if report is None:
+            problems.append(f"{name}: not drawn by convlab's NotebookFigure (no figure report)")
+            continue
+        problems += [f"{name}: {what}" for what in report["outside"] + report.get("overlapping", [])]
+        if image["natural"] < 1.9 * image["shown"]:
+            problems.append(f"{name}: {image['natural']} pixels shown {image['shown']:.0f} wide: not sharp on 2x screens")
+        if report["min_font_pt"] is not None:
+            # the figure is width_in inches, 96 CSS pixels each, at its natural size
+            shown_pt = report["min_font_pt"] * image["shown"] / (report["width_in"] * 96)
+            if shown_pt < FIGURE_MIN_PT - 0.05:
+                problems.append(f"{name}: smallest label {shown_pt:.1f} pt as displayed")
+    assert not problems, f"{page_path}:\n  " + "\n  ".join(problems)
+
+
+def test_every_chapter_page_has_figures_to_check(site):
+    """Keeps the figure test from passing vacuously."""
+    pages = [p for p in html_pages(site) if p.startswith("book/0")]
+    assert pages and all('class="cell_output' in (site / p).read_text() and "<img" in (site / p).read_text()
+                         for p in pages)
+
+
+@pytest.mark.parametrize("page_path", [p for p in _content_pages() if p.startswith("book/")])
+def test_short_code_and_inline_math_stay_on_one_line(page_path, server_url, browser_context):
+    page = _open(browser_context, server_url + page_path)
+    try:
+        broken = page.evaluate("""() => Array.from(document.querySelectorAll(
+              'article code.nowrap, article mjx-container[jax="CHTML"]:not([display="true"])'))
+            .filter(el => el.getClientRects().length > 1)
+            .map(el => el.textContent.trim().slice(0, 60))""")
+        marked = page.evaluate("() => document.querySelectorAll('article code.nowrap').length")
+    finally:
+        page.close()
+    assert marked, f"{page_path}: no inline code marked nowrap: the book extension's transform did not run"
+    assert not broken, f"{page_path}: split over two lines: {broken}"
+
+
+def test_a_chapter_works_by_keyboard(site, server_url, browser_context):
+    """Tab reaches the code toggles and answer dropdowns, each shows where the focus is, and Enter opens it."""
+    page = _open(browser_context, server_url + "book/03_edge_detection.html")
+    try:
+        targets = page.evaluate("() => document.querySelectorAll('article summary').length")
+        assert targets, "no toggles or dropdowns on the page"
+        reached = set()
+        for _ in range(400):
+            page.keyboard.press("Tab")
+            info = page.evaluate("""() => { const el = document.activeElement;
+                if (!el || !el.closest('article') || el.tagName !== 'SUMMARY') return null;
+                const style = getComputedStyle(el);
+                const visible = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0
+                                || style.boxShadow !== 'none';
+                return {index: Array.from(document.querySelectorAll('article summary')).indexOf(el), visible}; }""")
+            if info is not None:
+                assert info["visible"], f"summary {info['index']} has focus but no visible focus indicator"
+                reached.add(info["index"])
+                if len(reached) == targets:
+                    break
+        assert len(reached) == targets, f"Tab reached {len(reached)} of {targets} toggles"
+        page.keyboard.press("Enter")   # on the last one reached
+        opened = page.evaluate("() => document.activeElement.parentElement.open")
+        assert opened, "Enter did not open the focused toggle"
+    finally:
+        page.close()

@@ -31,11 +31,21 @@ cannot:
    run by jupyter-cache's local-parallel executor into the same cache myst-nb reads, in the
    chapter's folder as myst-nb would. Reading then finds their outputs cached. A chapter that
    fails is not cached: myst-nb executes it again while reading and fails the build as before.
+7. Pages that read well and pass an accessibility audit (axe-core, in tests/test_site.py): the
+   book's stylesheet (book/_static/book.css) on every page; short inline code marked `nowrap`, so
+   that `K + 2` is never split over two lines; two theme components overridden from
+   book/_templates/ (their icons hidden from screen readers, the search button named by what it
+   shows); and myst-nb's "Show code cell source" toggles named by their visible text instead of
+   a different aria-label.
+8. No page of a chapter that no longer exists: Sphinx never deletes its output, so after a chapter
+   is renamed or removed its old page (and its downloadable sources) would stay in the site, in
+   the search and in the reader's bookmarks. They are deleted when the build finishes.
 """
 import json
 import logging as pylogging  # sphinx.util.logging, imported below as `logging`, has no plain loggers
 import os
 import pathlib
+import re
 import time
 
 from jupyter_cache import get_cache
@@ -48,6 +58,7 @@ from sphinx.util import logging
 # Sibling modules: local_extensions puts tools/ on sys.path.
 import invalidate_cache
 import vendor_assets
+from docutils import nodes
 
 # myst-nb registers the widget state and the widget manager scripts under these keys.
 WIDGET_JS_PREFIX = "ipywidgets_"
@@ -55,6 +66,11 @@ WIDGET_VIEW_MIMETYPE = "application/vnd.jupyter.widget-view+json"
 EXECUTED_FOLDER = "jupyter_execute"  # myst-nb writes executed notebooks here, beside html/
 
 logger = logging.getLogger(__name__)
+
+BOOK_CSS = "book.css"  # in book/_static/
+NOWRAP_MAX_CHARS = 40  # inline code up to this length never wraps; longer code may, to fit the column
+# myst-nb's hide-input toggle: its aria-label differs from the text it shows (axe: label-content-name-mismatch)
+TOGGLE_LABEL = re.compile(r'<summary aria-label="Toggle hidden content">')
 
 
 def rerun_chapters_if_convlab_changed(app, config):
@@ -70,6 +86,23 @@ def serve_mathjax_locally(app, config):
     static = vendor_assets.ensure_mathjax(cache_dir)
     config.html_static_path = [*config.html_static_path, str(static)]
     config.mathjax_path = vendor_assets.MATHJAX_PATH
+
+
+def book_templates_and_style(app, config):
+    book = pathlib.Path(app.srcdir) / "book"
+    config.templates_path = [str(book / "_templates"), *config.templates_path]
+    config.html_static_path = [*config.html_static_path, str(book / "_static")]
+
+
+def keep_short_code_together(app, doctree):
+    for literal in doctree.findall(nodes.literal):
+        if len(literal.astext()) <= NOWRAP_MAX_CHARS:
+            literal["classes"].append("nowrap")
+
+
+def name_toggles_by_their_text(app, pagename, templatename, context, doctree):
+    if "body" in context:
+        context["body"] = TOGGLE_LABEL.sub("<summary>", context["body"])
 
 
 def drop_widget_scripts(app, doctree):
@@ -209,6 +242,22 @@ def report_build(app, exception):
         f"built in {elapsed:.1f} s")
 
 
+def drop_pages_of_removed_chapters(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = pathlib.Path(app.outdir)
+    for folder, suffixes in [(outdir / "book", (".html",)), (outdir / "_sources" / "book", (".md", ".ipynb", ".txt"))]:
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            name = path.name
+            for suffix in suffixes:
+                name = name.removesuffix(suffix)
+            if path.suffix in suffixes and f"book/{name.removesuffix('.md')}" not in app.env.all_docs:
+                logger.info(f"[book] {path.relative_to(outdir)}: no such chapter any more, removed")
+                path.unlink()
+
+
 def setup(app):
     app.connect("config-inited", start_timer)
     app.connect("env-before-read-docs", announce_pages)
@@ -218,8 +267,14 @@ def setup(app):
     app.connect("build-finished", report_build)
     app.connect("config-inited", rerun_chapters_if_convlab_changed)
     app.connect("config-inited", serve_mathjax_locally)
+    app.connect("config-inited", book_templates_and_style)
+    app.add_css_file(BOOK_CSS)
     app.connect("doctree-read", drop_widget_scripts)
+    app.connect("doctree-read", keep_short_code_together)
+    app.connect("html-page-context", name_toggles_by_their_text)
     app.connect("html-page-context", offer_notebook_download, priority=500)
     # Late, after every extension has added its per-page scripts (MathJax, myst-nb...).
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    app.connect("build-finished", drop_pages_of_removed_chapters)
+    # env_version: saved doctrees made by an older version of this extension are read again
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}

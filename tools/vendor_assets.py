@@ -9,6 +9,10 @@ Only the entry script (`tex-chtml.js`) is loaded by the pages; the folders besid
 that script loads on demand (TeX extensions, the CHTML woff fonts, the menu's accessibility and
 speech components), so every control of the MathJax menu works offline too.
 
+axe-core, the accessibility engine the browser test runs on every page, comes the same way
+(`ensure_axe`): one pinned, integrity-checked `axe.min.js`, fetched on first use into the same
+cache. It is a test tool, so it is never copied into the site.
+
 Run as a script to fetch ahead of time: `python tools/vendor_assets.py [CACHE_DIR]`.
 """
 import base64
@@ -30,6 +34,13 @@ MATHJAX_ENTRY = "tex-chtml.js"
 MATHJAX_PATH = f"mathjax/{MATHJAX_ENTRY}"
 # Loaded on demand by the entry script, relative to its own URL.
 MATHJAX_DIRS = ("a11y", "adaptors", "input", "output", "sre", "ui")
+
+AXE_VERSION = "4.14.1"
+# `npm view axe-core@4.14.1 dist.integrity`
+AXE_INTEGRITY = (
+    "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
+)
+AXE_SCRIPT = "axe.min.js"
 
 
 class VendorError(RuntimeError):
@@ -81,6 +92,30 @@ def _unpack(tarball, target):
         archive.extractall(target, members=members, filter="data")
 
 
+def _ensure(target, ready, spec, integrity, pack, unpack):
+    """Fetch `spec` with `pack`, check it against `integrity`, `unpack(tarball, staging)`, and move
+    the staging folder to `target`; skipped when `ready` (a file under target) exists."""
+    if ready.is_file():
+        return target
+    cache_dir = target.parent
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
+        tarball = pack(spec, scratch)
+        found = integrity_of(tarball)
+        if found != integrity:
+            raise VendorError(f"{spec} tarball integrity {found} does not match the pinned {integrity}")
+        staging = pathlib.Path(scratch) / "static"
+        unpack(tarball, staging)
+        # Rename into place last, so an interrupted fetch never leaves a half-filled folder.
+        shutil.rmtree(target, ignore_errors=True)
+        try:
+            staging.rename(target)
+        except OSError:
+            if not ready.is_file():  # else a parallel build got there first
+                raise
+    return target
+
+
 def ensure_mathjax(cache_dir, version=MATHJAX_VERSION, integrity=MATHJAX_INTEGRITY, pack=_npm_pack):
     """Return the static folder holding `mathjax/`, fetching and unpacking it on first use.
 
@@ -88,33 +123,28 @@ def ensure_mathjax(cache_dir, version=MATHJAX_VERSION, integrity=MATHJAX_INTEGRI
     default; tests pass their own). The tarball must match `integrity`, or nothing is unpacked.
     """
     target = static_dir(cache_dir, version)
-    if (target / MATHJAX_PATH).is_file():
-        return target
-    cache_dir = pathlib.Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
-        tarball = pack(f"mathjax@{version}", scratch)
-        found = integrity_of(tarball)
-        if found != integrity:
-            raise VendorError(
-                f"mathjax@{version} tarball integrity {found} does not match the pinned {integrity}"
-            )
-        staging = pathlib.Path(scratch) / "static"
-        _unpack(tarball, staging)
-        # Rename into place last, so an interrupted fetch never leaves a half-filled folder.
-        shutil.rmtree(target, ignore_errors=True)
-        try:
-            staging.rename(target)
-        except OSError:
-            if not (target / MATHJAX_PATH).is_file():  # else a parallel build got there first
-                raise
-    return target
+    return _ensure(target, target / MATHJAX_PATH, f"mathjax@{version}", integrity, pack, _unpack)
+
+
+def _unpack_axe(tarball, target):
+    with tarfile.open(tarball) as archive:
+        member = archive.getmember(f"package/{AXE_SCRIPT}")
+        member.name = AXE_SCRIPT
+        archive.extractall(target, members=[member], filter="data")
+
+
+def ensure_axe(cache_dir, version=AXE_VERSION, integrity=AXE_INTEGRITY, pack=_npm_pack):
+    """Return the path of axe-core's `axe.min.js`, fetched from the npm registry on first use."""
+    target = pathlib.Path(cache_dir) / f"axe-core-{version}"
+    _ensure(target, target / AXE_SCRIPT, f"axe-core@{version}", integrity, pack, _unpack_axe)
+    return target / AXE_SCRIPT
 
 
 def main(argv):
     root = pathlib.Path(__file__).resolve().parent.parent
     cache_dir = pathlib.Path(argv[1]) if len(argv) > 1 else root / "_build" / ".vendor"
     print(ensure_mathjax(cache_dir))
+    print(ensure_axe(cache_dir))
 
 
 if __name__ == "__main__":

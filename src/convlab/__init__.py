@@ -21,5 +21,6 @@ from .images import (
 from .kernels import KERNEL_NAMES, derivative_kernel, kernel
 from .learn import learn_kernel
 from .shapes import ReceptiveField, output_size, receptive_field
+from . import networks  # noqa: E402  (classic networks as data: convlab.networks.vgg16(), ...)
 
 __version__ = "0.1.0"

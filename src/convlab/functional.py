@@ -118,8 +118,8 @@ def _resolve_conv_padding(padding, kernel, stride, dilation):
         if padding == "same":
             if stride != (1, 1):
                 raise ValueError(
-                    f"padding='same' needs stride=1, got stride={stride}: with a larger stride "
-                    "no padding keeps the output the size of the input; give the padding as a number"
+                    f"padding='same' needs stride=1, got stride={stride}: as in PyTorch, 'same' is defined for "
+                    "stride 1 only (with a larger stride the padding would depend on the input size); give a number"
                 )
             return _same_padding(kernel, dilation)
         raise ValueError(f"padding must be an int, an (h, w) pair, 'valid' or 'same', got {padding!r}")
@@ -240,18 +240,46 @@ def _pool_setup(x, kernel_size, stride, padding, dilation, ceil_mode, fn):
     return x4, squeeze, kernel, stride, padding, dilation, out_hw, extra
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """Max pooling as `torch.nn.functional.max_pool2d`; x: (N, C, H, W) or (C, H, W).
 
     The stride defaults to the kernel size; padding is implicit -inf, so it never wins.
+    return_indices: also return, per output, the flat index (row * W + col) of the input value it
+    took, as torch does (int64; ties go to the first in reading order, NaN to the last NaN).
     """
     x4, squeeze, kernel, stride, padding, dilation, out_hw, extra = _pool_setup(
         x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d"
     )
     pad = ((0, 0), (0, 0), (padding[0], padding[0] + extra[0]), (padding[1], padding[1] + extra[1]))
     xp = np.pad(x4, pad, constant_values=-np.inf)
-    out = _windows(xp, kernel, stride, dilation, out_hw).max(axis=(-2, -1))
-    return out[0] if squeeze else out
+    windows = _windows(xp, kernel, stride, dilation, out_hw)
+    out = windows.max(axis=(-2, -1))
+    if not return_indices:
+        return out[0] if squeeze else out
+    # the flat input index under every window tap; -1 in the padding, which never wins
+    where = np.pad(np.arange(x4.shape[2] * x4.shape[3]).reshape(1, 1, *x4.shape[2:]), pad, constant_values=-1)
+    indices = _argmax_indices(windows, _windows(where, kernel, stride, dilation, out_hw))
+    # a window whose taps all fall in the padding (dilation can skip the input) gets torch's start
+    # index: its first tap row and column that are not above or left of the input
+    first = [np.arange(o) * s - p for o, s, p in zip(out_hw, stride, padding)]
+    first = [np.where(f < 0, f % d, f) for f, d in zip(first, dilation)]  # f % d: f stepped up by d until >= 0
+    fallback = first[0][:, None] * x4.shape[3] + first[1][None, :]
+    indices = np.where(indices < 0, fallback, indices)
+    return (out[0], indices[0]) if squeeze else (out, indices)
+
+
+def _argmax_indices(windows, where):
+    """torch's winner of each window: the first maximum of its input taps, or their last NaN; -1 if none."""
+    values = windows.reshape(*windows.shape[:4], -1)
+    where = np.broadcast_to(where.reshape(*where.shape[:4], -1), values.shape)
+    real = where >= 0
+    best = np.where(real, values, -np.inf).max(axis=-1, keepdims=True)
+    first_max = np.argmax(real & (values == best), axis=-1)
+    nan = real & np.isnan(values)
+    last_nan = values.shape[-1] - 1 - np.argmax(nan[..., ::-1], axis=-1)
+    tap = np.where(nan.any(axis=-1), last_nan, first_max)
+    found = np.take_along_axis(where, tap[..., None], axis=-1)[..., 0]
+    return np.where(real.any(axis=-1), found, -1).astype(np.int64)
 
 
 def _avg_divisor(size, k, s, p, o, count_include_pad):

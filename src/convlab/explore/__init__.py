@@ -11,8 +11,20 @@ from .geometry import padding_stride_explorer, receptive_field_explorer
 from .learning import learn_kernel_explorer
 from .pooling import pooling_explorer
 
+# every explorer builder, in the order of the chapters that show them
+EXPLORERS = (
+    cross_correlation_explorer,
+    kernel_explorer,
+    padding_stride_explorer,
+    channel_explorer,
+    receptive_field_explorer,
+    pooling_explorer,
+    learn_kernel_explorer,
+)
+
 __all__ = [
     "Explorer",
+    "EXPLORERS",
     "cross_correlation_explorer",
     "kernel_explorer",
     "padding_stride_explorer",

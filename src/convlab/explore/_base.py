@@ -4,6 +4,11 @@ Each change of a control's `.value` recomputes `state` and updates the figure's 
 in the same call, so everything can be tested without a browser. In JupyterLab the figure is
 shown as a PNG in an `ipywidgets.Image` (no ipympl needed): the Agg canvas is drawn and encoded
 on every change, which costs a few milliseconds for the modest figure sizes used here.
+
+The figure is laid out by matplotlib's constrained layout, so that titles, colour
+bars and labels stay on the canvas. A layout costs about as much as a draw, so it runs again only
+when what it depends on changed (`layout_key`: the figure size, which axes are shown, the shapes
+of the titles), and a layout seen before is restored from a cache.
 """
 import contextlib
 import io
@@ -13,6 +18,7 @@ import numpy as np
 from PIL import Image as PILImage  # Pillow is a dependency of matplotlib
 
 from ..plotting import new_figure, plot_message
+from ..plotting.text import LabelCollection
 
 __all__ = ["Explorer", "int_slider", "float_slider", "choice"]
 
@@ -48,6 +54,12 @@ def choice(name, value, options, description=None, buttons=False):
     return kind(options=options, value=value, description=description or name, **extra)
 
 
+def _shape(text):
+    """What of a label's text the layout depends on: its lines and (roughly, for long ones) its width."""
+    longest = max(map(len, text.split("\n")))
+    return text.count("\n"), longest if longest <= 12 else 12 + longest // 8
+
+
 class Explorer:
     """Controls beside one figure. Subclasses define `compute(**values) -> dict` and `draw(state)`.
 
@@ -57,12 +69,13 @@ class Explorer:
     - `figure`: one Figure, updated in place; `show_static()` redraws and returns it.
     """
 
-    figsize = (8, 3)
-    dpi = 80
+    figsize = (7, 3)
+    dpi = 96  # CSS pixels per inch: in JupyterLab a point in the figure is a point on the screen
+    layout = "constrained"  # or "compressed", which also closes the gaps equal-aspect grids leave
 
     def __init__(self, controls):
         self.controls = dict(controls)
-        self.figure = new_figure(figsize=self.figsize, dpi=self.dpi)
+        self.figure = new_figure(figsize=self.figsize, dpi=self.dpi, layout=self.layout)
         self.state = {}
         self._held = 0
         self._pending = False
@@ -70,6 +83,11 @@ class Explorer:
         self._view = None
         self._note = widgets.HTML(layout=widgets.Layout(max_width="320px"))
         self.build(self.figure)
+        # run the constrained layout by hand, only when needed (see the module docstring)
+        self._layout_engine = self.figure.get_layout_engine()
+        self.figure.set_layout_engine("none")
+        self._layout_key = None
+        self._layouts = {}  # layout key -> the axes' positions it gave
         self.message = plot_message(self.figure)
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
@@ -95,6 +113,43 @@ class Explorer:
     def control_widgets(self):
         """The widgets shown beside the figure, in order (default: every control)."""
         return list(self.controls.values())
+
+    def layout_key(self):
+        """What the layout depends on: the figure's size, the axes shown and the shape of their titles.
+
+        A title's shape is its number of lines and its longest line in steps of eight characters,
+        so the layout follows a title that grows without re-running for every new number in it; a
+        short label (a colour bar's tick) counts every character.
+        """
+        key = [tuple(np.round(self.figure.get_size_inches(), 3))]
+        for ax in self.figure.axes:
+            key.append(ax.get_visible())
+            if not ax.get_visible():
+                continue
+            for artist in ax.get_children():
+                if isinstance(artist, LabelCollection) and artist.get_in_layout():
+                    key.append(tuple(_shape(s) for s in artist.strings))
+        return tuple(key)
+
+    def _relayout(self):
+        """Lay the figure out again if its layout key changed; a layout seen before is restored from a cache."""
+        key = self.layout_key()
+        if key == self._layout_key:
+            return
+        self._layout_key = key
+        if key not in self._layouts:
+            # twice: a layout measures the titles where the last one put them (equal-aspect axes
+            # shrink and move inside their cells), so a second pass settles what the first moved
+            self._layout_engine.execute(self.figure)
+            self._layout_engine.execute(self.figure)
+            self._layouts[key] = [(ax, ax.get_position(original=True).frozen(), ax.get_position().frozen())
+                                  for ax in self.figure.axes]
+            return
+        for ax, original, active in self._layouts[key]:
+            in_layout = ax.get_in_layout()
+            ax.set_position(original, which="original")  # set_position takes the axes out of layout...
+            ax.set_position(active, which="active")
+            ax.set_in_layout(in_layout)  # ...which the next constrained layout must not inherit
 
     # --- the update cycle -------------------------------------------------------------------
 
@@ -145,12 +200,14 @@ class Explorer:
             self.state = state
             self.message.hide()
             self._note.value = ""
+            self._relayout()
             self._refresh_view()
 
     def _fail(self, reason):
         self.state = {"error": reason}
         self.message.show(reason)
         self._note.value = f"<div style='color:#8b0000'><b>Not valid:</b> {reason}</div>"
+        self._relayout()
         self._refresh_view()
 
     # --- display ----------------------------------------------------------------------------

@@ -3,12 +3,14 @@ import numpy as np
 
 from .. import avg_pool2d, conv2d, photograph_rgb
 from .._checks import as_float_array, check_ndim
-from ..plotting import plot_feature_map, plot_image, plot_text_panel
+from ..plotting import add_colorbar, plot_feature_map, plot_image, plot_text_panel
+from ..plotting.images import _robust_bound
 from ._base import Explorer, int_slider
 
 __all__ = ["channel_explorer"]
 
-MAX_SHOWN = 4  # output maps drawn; more are counted in the shapes but not drawn
+MAX_SHOWN = 3  # output maps drawn; the others are computed and counted, but not drawn
+MAX_OUT_CHANNELS = 64
 CHANNEL_NAMES = ("R", "G", "B")
 
 
@@ -25,9 +27,8 @@ def init_weight(out_channels, in_channels, kernel_size, seed=0):
 
 
 class ChannelExplorer(Explorer):
-    figsize = (8.0, 6.0)
-    dpi = 72
-    row_height = 1.75  # inches per row of maps; the figure grows and shrinks with out_channels
+    figsize = (7.0, 6.4)
+    row_height = 1.45  # inches per row of maps; the figure grows and shrinks with the rows drawn
 
     def __init__(self, image, controls):
         self.image = image
@@ -37,25 +38,31 @@ class ChannelExplorer(Explorer):
     def build(self, figure):
         rows, cols = 1 + MAX_SHOWN, len(CHANNEL_NAMES) + 1
         self.axes = figure.subplots(rows, cols)
-        self.inputs = [plot_image(self.axes[0, c], self.image[c], title=f"input channel {name}", fast_text=True)
-                       for c, name in enumerate(CHANNEL_NAMES)]
-        self.maps = [[plot_feature_map(self.axes[1 + j, c], np.zeros((2, 2)), fast_text=True)
-                      for c in range(cols)] for j in range(MAX_SHOWN)]
+        # 64 x 64 pixels each: "nearest" shows them as they are, and draws faster than antialiasing
+        self.inputs = [plot_image(self.axes[0, c], self.image[c], title=f"input channel {name}", fast_text=True,
+                                  vmin=0, vmax=1, interpolation="nearest") for c, name in enumerate(CHANNEL_NAMES)]
+        self.input_bar = add_colorbar(self.axes[0, len(CHANNEL_NAMES) - 1], self.inputs[-1], fast=True)
+        # one colour scale per output channel: its per-channel correlations and their sum share it
+        self.maps = [[plot_feature_map(self.axes[1 + j, c], np.zeros((2, 2)), fast_text=True, colorbar=c == cols - 1,
+                                       interpolation="nearest") for c in range(cols)] for j in range(MAX_SHOWN)]
         self.shapes = plot_text_panel(self.axes[0, -1], fontsize=9, monospace=True)
 
     def _layout(self, rows):
-        """Resize the figure to `rows` rows of maps and move the axes onto that grid."""
+        """Show `rows` rows of axes (the inputs and the maps drawn) on a figure sized to fit them.
+
+        One gridspec throughout: the rows not shown get a negligible height and leave the layout.
+        """
         if rows == self._rows:
             return
         self._rows = rows
-        width = self.figure.get_figwidth()
-        self.figure.set_size_inches(width, self.row_height * rows + 0.2)
-        grid = self.figure.add_gridspec(rows, self.axes.shape[1], left=0.02, right=0.98, bottom=0.02,
-                                        top=1 - 0.35 / (self.row_height * rows), wspace=0.1, hspace=0.35)
-        for r in range(self.axes.shape[0]):
-            for c in range(self.axes.shape[1]):
-                if r < rows:
-                    self.axes[r, c].set_position(grid[r, c].get_position(self.figure))
+        self.figure.set_size_inches(self.figure.get_figwidth(), self.row_height * rows + 0.6)
+        self.axes[0, 0].get_gridspec().set_height_ratios([1] * rows + [1e-3] * (len(self.axes) - rows))
+        for r, row in enumerate(self.axes):
+            for ax in row:
+                ax.set_in_layout(r < rows)
+        for j, row in enumerate(self.maps):
+            if row[-1].colorbar is not None:
+                row[-1].colorbar.ax.set_in_layout(1 + j < rows)
 
     def compute(self, in_channels, out_channels, kernel_size, padding):
         x = self.image[:in_channels]
@@ -67,36 +74,44 @@ class ChannelExplorer(Explorer):
                                  for c in range(in_channels)] for j in range(shown)])
         return {"input": x[None], "weight": weight, "bias": bias, "output": output, "per_channel": per_channel,
                 "input_shape": (1, *x.shape), "weight_shape": weight.shape, "bias_shape": bias.shape,
-                "output_shape": output.shape, "num_params": weight.size + bias.size}
+                "output_shape": output.shape, "num_params": weight.size + bias.size, "shown": shown}
 
     def draw(self, state):
         out_channels, in_channels, k = state["weight_shape"][:3]
-        shown = len(state["per_channel"])
+        shown = state["shown"]
         self._layout(1 + shown)
         for c, artist in enumerate(self.inputs):
             artist.axes.set_visible(c < in_channels)
+        self.input_bar.ax.set_visible(in_channels == len(CHANNEL_NAMES))
         for j, row in enumerate(self.maps):
+            parts = state["per_channel"][j] if j < shown else None
+            bound = None
+            if parts is not None:
+                bound = max(_robust_bound(np.concatenate([parts.ravel(), state["output"][0, j].ravel()])), 1e-12)
             for c, fmap in enumerate(row):
                 last = c == len(row) - 1
                 visible = j < shown and (last or c < in_channels)
                 fmap.ax.set_visible(visible)
+                if fmap.colorbar is not None:
+                    fmap.colorbar.ax.set_visible(visible)
                 if not visible:
                     continue
                 if last:
-                    fmap.set_data(state["output"][0, j], diverging=True, title=f"output {j} = sum + b[{j}]")
+                    fmap.set_data(state["output"][0, j], diverging=True, bound=bound,
+                                  title=f"output {j} = sum + b[{j}]")
                 else:
                     name = CHANNEL_NAMES[c]
-                    fmap.set_data(state["per_channel"][j, c], diverging=True, title=f"{name} ⋆ W[{j}, {name}]")
+                    fmap.set_data(parts[c], diverging=True, bound=bound, title=f"{name} ⋆ W[{j}, {name}]")
         lines = [
             f"input  {state['input_shape']}",
             f"weight {state['weight_shape']}",
             f"bias   {state['bias_shape']}",
             f"output {state['output_shape']}",
             f"params {out_channels}·{in_channels}·{k}·{k} + {out_channels}",
-            f"       = {state['num_params']}",
+            f"       = {state['num_params']:,}",
         ]
         if shown < out_channels:
-            lines.append(f"(first {shown} of {out_channels} maps drawn)")
+            lines.append(f"drawn: outputs 0-{shown - 1};\n{out_channels - shown} more computed")
         self.shapes.set_text("\n".join(lines))
 
 
@@ -105,7 +120,8 @@ def channel_explorer(*, in_channels=3, out_channels=2, kernel_size=3, padding=0,
 
     image: (3, H, W) or (H, W, 3) floats (default: the photograph, averaged down to 3x64x64).
     Weights are random like a fresh nn.Conv2d (fixed seeds). Controls: `in_channels` (1-3, the
-    first channels of the image), `out_channels` (1-8), `kernel_size` (1-7), `padding` (0-3).
+    first channels of the image), `out_channels` (1-64: the first MAX_SHOWN are drawn, the others
+    computed and counted), `kernel_size` (1-7), `padding` (0-3).
     State: `input_shape`, `weight_shape`, `bias_shape`, `output_shape`, `num_params`, and the arrays
     `input`, `weight`, `bias`, `output`, `per_channel` (for the maps drawn).
     """
@@ -119,7 +135,7 @@ def channel_explorer(*, in_channels=3, out_channels=2, kernel_size=3, padding=0,
         raise ValueError(f"image must have 3 channels, as (3, H, W) or (H, W, 3); got shape {image.shape}")
     controls = {
         "in_channels": int_slider("in_channels", in_channels, 1, 3),
-        "out_channels": int_slider("out_channels", out_channels, 1, 8),
+        "out_channels": int_slider("out_channels", out_channels, 1, MAX_OUT_CHANNELS),
         "kernel_size": int_slider("kernel_size", kernel_size, 1, 7),
         "padding": int_slider("padding", padding, 0, 3),
     }

@@ -34,7 +34,7 @@ def _entry_grid(entries, shape):
 
 
 class CrossCorrelationExplorer(Explorer):
-    figsize = (9.2, 3.0)
+    figsize = (7.0, 2.7)
 
     def __init__(self, image, K, row, col):
         self.image = image
@@ -51,7 +51,6 @@ class CrossCorrelationExplorer(Explorer):
         (kh, kw), (h, w) = self.kernel_shape, self.image.shape
         self.view_kernel = (h, kw + 1)  # every grid shows h rows, so all cells have one size
         axes = figure.subplots(1, 4, gridspec_kw={"width_ratios": [w, kw + 1, kw + 1, w - kw + 1]})
-        figure.subplots_adjust(left=0.03, right=0.98, bottom=0.08, top=0.8, wspace=0.35)
         self.ax_input, self.ax_kernel, self.ax_products, self.ax_output = axes
         self.input_grid = plot_grid(self.ax_input, self.image, indices=True)
         self.kernel_grid = plot_grid(self.ax_kernel, np.zeros(self.kernel_shape), cmap="RdBu_r")
@@ -118,10 +117,22 @@ _KERNEL_LABELS = {
     "edge": "[1, -1] edge",
     "custom": "custom 3×3 (below)",
 }
+# the kernel's title, always two lines so that changing the kernel never changes the layout
+_KERNEL_TITLES = {
+    "identity": "kernel:\nidentity",
+    "box_blur": "kernel:\nbox blur",
+    "gaussian": "kernel:\nGaussian blur",
+    "sharpen": "kernel:\nsharpen",
+    "sobel_x": "Sobel x kernel\n(vertical edges)",
+    "sobel_y": "Sobel y kernel\n(horizontal edges)",
+    "laplacian": "kernel:\nLaplacian",
+    "edge": "kernel:\n[1, −1] edge",
+    "custom": "kernel:\ncustom 3×3",
+}
 
 
 class KernelExplorer(Explorer):
-    figsize = (9.0, 3.6)
+    figsize = (7.0, 2.9)
 
     def __init__(self, image, kernel, custom):
         self.image = image
@@ -131,12 +142,11 @@ class KernelExplorer(Explorer):
         super().__init__(controls)
 
     def build(self, figure):
-        self.ax_image, self.ax_kernel, self.ax_map = figure.subplots(1, 3, gridspec_kw={"width_ratios": [3, 1.3, 3]})
-        figure.subplots_adjust(left=0.01, right=0.99, bottom=0.03, top=0.86, wspace=0.12)
+        self.ax_image, self.ax_kernel, self.ax_map = figure.subplots(1, 3, gridspec_kw={"width_ratios": [3, 1.6, 3]})
         h, w = self.image.shape
-        plot_image(self.ax_image, self.image, title=f"input image ({h}×{w})", fast_text=True)
+        plot_image(self.ax_image, self.image, title=f"input image\n({h}×{w})", fast_text=True)
         self.kernel_grid = plot_grid(self.ax_kernel, np.zeros((3, 3)), cmap="RdBu_r", fmt="{:.3g}", fontsize=9)
-        self.feature_map = plot_feature_map(self.ax_map, np.zeros((2, 2)), fast_text=True)
+        self.feature_map = plot_feature_map(self.ax_map, np.zeros((2, 2)), fast_text=True, colorbar=True)
 
     def react(self, name):
         if self._syncing:
@@ -162,13 +172,11 @@ class KernelExplorer(Explorer):
         K, out = state["kernel"], state["output"]
         bound = np.abs(K).max() or 1.0
         self.kernel_grid.set_data(K, vmin=-bound, vmax=bound)
-        label = _KERNEL_LABELS[self.controls["kernel"].value].replace(" (below)", "")
-        plot_title(self.ax_kernel, f"kernel: {label}", fontsize=9, fast=True)
+        plot_title(self.ax_kernel, _KERNEL_TITLES[self.controls["kernel"].value], fontsize=9, fast=True)
         # kernels whose entries sum to 0 answer "how much does it change here?": signed, centred on 0
         signed = abs(K.sum()) < 1e-9
         self.feature_map.set_data(out, diverging=signed,
-                                  title=f"feature map X ⋆ K ({out.shape[0]}×{out.shape[1]})\n"
-                                        f"min {out.min():.2f}, max {out.max():.2f}")
+                                  title=f"feature map X ⋆ K\n({out.shape[0]}×{out.shape[1]})")
 
     def control_widgets(self):
         entries = {n: c for n, c in self.controls.items() if n != "kernel"}

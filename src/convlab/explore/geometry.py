@@ -28,27 +28,26 @@ def _formulas(n, k, p, s, d, out):
     if d > 1:
         lines.append(f"dilated kernel spans k′ = d·(k − 1) + 1 = {d}·({k} − 1) + 1 = {span}")
     kk = "k′" if d > 1 else "k"
+    # each formula on two lines: the rule, then the numbers (one line would not fit the figure)
     lines.append(
-        f"per-side padding p:   out = ⌊(n + 2p − {kk}) / s⌋ + 1 = ⌊({n} + 2·{p} − {span}) / {s}⌋ + 1"
-        f" = ⌊{n + 2 * p - span}/{s}⌋ + 1 = {out}"
+        f"per-side padding p:  out = ⌊(n + 2p − {kk}) / s⌋ + 1\n"
+        f"    = ⌊({n} + 2·{p} − {span}) / {s}⌋ + 1 = ⌊{n + 2 * p - span}/{s}⌋ + 1 = {out}"
     )
     lines.append(
-        f"total padding p_h = 2p = {2 * p}:   out = ⌊(n − {kk} + p_h + s) / s⌋"
-        f" = ⌊({n} − {span} + {2 * p} + {s}) / {s}⌋"
-        f" = ⌊{n - span + 2 * p + s}/{s}⌋ = {out}"
+        f"total padding p_h = 2p = {2 * p}:  out = ⌊(n − {kk} + p_h + s) / s⌋\n"
+        f"    = ⌊({n} − {span} + {2 * p} + {s}) / {s}⌋ = ⌊{n - span + 2 * p + s}/{s}⌋ = {out}"
     )
     return lines
 
 
 class PaddingStrideExplorer(Explorer):
-    figsize = (8.4, 5.0)
+    figsize = (7.0, 5.0)
 
     def build(self, figure):
-        grid = figure.add_gridspec(2, 2, height_ratios=[4, 1])
+        grid = figure.add_gridspec(2, 2, height_ratios=[4, 1.3], width_ratios=[1.2, 1])
         self.ax_input = figure.add_subplot(grid[0, 0])
         self.ax_output = figure.add_subplot(grid[0, 1])
         self.ax_text = figure.add_subplot(grid[1, :])
-        figure.subplots_adjust(left=0.03, right=0.97, bottom=0.02, top=0.9, hspace=0.15, wspace=0.15)
         self.coverage_grid = plot_grid(self.ax_input, np.zeros((1, 1)), cmap="Oranges", fontsize=8)
         self.all_windows = plot_windows(self.ax_input, [], 1, 1, color="tab:blue", linewidth=1.2, alpha=0.6,
                                         show_taps=False, inset=0.16)
@@ -85,13 +84,13 @@ class PaddingStrideExplorer(Explorer):
         self.all_windows.set_positions(state["positions"], k, k, d)
         self.first_window.set_positions(state["positions"][:1], k, k, d)
         unread = len(state["unread"])
-        note = f"; {unread} input column{'s' if unread > 1 else ''} never read" if unread else ""
-        plot_title(self.ax_input, f"input {n}×{n} (black) padded by {p}: {n + 2 * p}×{n + 2 * p}\n"
-                   f"blue: each window; numbers: windows per cell{note}", fast=True)
+        plot_title(self.ax_input, f"input {n}×{n} (black), padded by {p}\n"
+                   "blue: every window\nnumber: windows reading the cell", fast=True)
         out = state["output_size"]
         self.output_grid.set_data(state["pixels_read"], view=(n + 2 * p, n + 2 * p))
-        plot_title(self.ax_output, f"output {out}×{out}\nnumbers: input pixels (not padding) read", fast=True)
-        self.text.set_text("\n".join(state["formulas"]))
+        plot_title(self.ax_output, f"output {out}×{out}\nnumber: input pixels\nread (not padding)", fast=True)
+        note = [f"{unread} input column{'s' if unread > 1 else ''} (and as many rows) never read"] if unread else []
+        self.text.set_text("\n".join(state["formulas"] + note))
 
 
 def padding_stride_explorer(*, input_size=6, kernel_size=3, padding=1, stride=2, dilation=1):
@@ -147,11 +146,10 @@ def nested_taps(layers):
 
 
 class ReceptiveFieldExplorer(Explorer):
-    figsize = (8.6, 4.0)
+    figsize = (7.0, 3.6)
 
     def build(self, figure):
         self.ax_map, self.ax_sizes = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
-        figure.subplots_adjust(left=0.02, right=0.97, bottom=0.13, top=0.86, wspace=0.2)
         self.field_map = plot_receptive_field(self.ax_map, [np.array([0])])
         self.layer_sizes = plot_layer_sizes(self.ax_sizes, [1])
 
@@ -172,11 +170,11 @@ class ReceptiveFieldExplorer(Explorer):
     def draw(self, state):
         sizes = state["sizes"]
         self.field_map.set_data(state["taps"])
-        plot_title(self.ax_map, f"one output pixel of layer {len(sizes)} sees {sizes[-1]}×{sizes[-1]} input pixels\n"
-                   "(colour: first layer that reaches a pixel)", fast=True)
+        plot_title(self.ax_map, f"an output pixel of layer {len(sizes)}\nsees {sizes[-1]}×{sizes[-1]} input pixels\n"
+                   "(colour: first layer reaching it)", fast=True)
         self.layer_sizes.set_data(sizes)
         jump = state["jumps"][-1]
-        plot_title(self.ax_sizes, f"receptive field per layer\n(neighbouring outputs of layer {len(sizes)}: "
+        plot_title(self.ax_sizes, f"receptive field per layer\n(outputs of layer {len(sizes)} are\n"
                    f"{jump} input pixel{'s' if jump > 1 else ''} apart)", fast=True)
 
 

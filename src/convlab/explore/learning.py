@@ -26,7 +26,7 @@ def _short(value, decimals=2):
 
 
 class LearnKernelExplorer(Explorer):
-    figsize = (9.2, 3.3)
+    figsize = (7.0, 2.8)
 
     def __init__(self, controls):
         self.X = stripes_image()
@@ -36,13 +36,12 @@ class LearnKernelExplorer(Explorer):
         super().__init__(controls)
 
     def build(self, figure):
-        axes = figure.subplots(1, 3, gridspec_kw={"width_ratios": [1.5, 0.9, 1.6]})
+        axes = figure.subplots(1, 3, gridspec_kw={"width_ratios": [1.25, 0.75, 2.0]})
         self.ax_loss, self.ax_kernel, self.ax_output = axes
-        figure.subplots_adjust(left=0.07, right=0.99, bottom=0.15, top=0.8, wspace=0.25)
         self.loss_curve = plot_loss_curve(self.ax_loss, [])
         self.kernel_grid = plot_grid(self.ax_kernel, self.target_kernel, cmap="RdBu_r",
-                                     fmt=lambda v: _short(v, 3), fontsize=11)
-        self.output_grid = plot_grid(self.ax_output, self.Y, cmap="RdBu_r", fmt=_short, fontsize=7)
+                                     fmt=lambda v: _short(v, 3), fontsize=10)
+        self.output_grid = plot_grid(self.ax_output, self.Y, cmap="RdBu_r", fmt=_short, fontsize=8)
 
     def compute(self, lr, epochs, seed):
         with np.errstate(over="ignore", invalid="ignore"):  # a step size too large may overflow: shown, not raised
@@ -62,12 +61,12 @@ class LearnKernelExplorer(Explorer):
         finite = np.isfinite(K).all()
         bound = np.abs(K).max() if finite and np.abs(K).max() > 0 else 1.0
         self.kernel_grid.set_data(K, vmin=-bound, vmax=bound)
-        plot_title(self.ax_kernel, f"learned K after {v['epochs']} epochs\n(target [1, −1])", fast=True)
+        plot_title(self.ax_kernel, f"learned K after\n{v['epochs']} epochs\n(target [1, −1])", fast=True)
         out = state["output"]
         bound = np.abs(out[np.isfinite(out)]).max() if np.isfinite(out).any() else 1.0
         # rounded before display, so that -0.001 reads 0.00 rather than -0.00
         self.output_grid.set_data(np.round(out, 2) + 0.0, vmin=-bound or -1, vmax=bound or 1)
-        plot_title(self.ax_output, "X ⋆ K on the 6×8 stripes image\n(target: 1 and −1 at the two edges)",
+        plot_title(self.ax_output, "X ⋆ K on the 6×8 stripes\n(target: 1 and −1\nat the two edges)",
                    fast=True)
 
 

@@ -14,25 +14,18 @@ def default_pool_image():
     return (np.random.default_rng(7).permutation(36) + 1).reshape(6, 6).astype(np.float64)
 
 
-def max_winners(image, kernel_size, stride, padding, out_shape):
-    """(row, col) in the input of the value each max-pooling window returns.
+def max_winners(image, kernel_size, stride, padding):
+    """(row, col) in the input of the value each max-pooling window returns, shape (H_out, W_out, 2).
 
-    Ties go to the first maximum in reading order, as torch's max_pool2d(..., return_indices=True)
-    does on the CPU; padding (-inf) never wins.
+    The winners are the indices `max_pool2d(..., return_indices=True)` returns, as torch's do:
+    ties go to the first maximum in reading order, and padding (-inf) never wins.
     """
-    padded = np.pad(image, padding, constant_values=-np.inf)
-    winners = np.zeros((*out_shape, 2), dtype=int)
-    for i in range(out_shape[0]):
-        for j in range(out_shape[1]):
-            top, left = i * stride, j * stride
-            window = padded[top : top + kernel_size, left : left + kernel_size]
-            r, c = np.unravel_index(np.argmax(window), window.shape)
-            winners[i, j] = (top + r - padding, left + c - padding)
-    return winners
+    _, indices = max_pool2d(image[None], kernel_size, stride=stride, padding=padding, return_indices=True)
+    return np.stack(np.divmod(indices[0], image.shape[1]), axis=-1)
 
 
 class PoolingExplorer(Explorer):
-    figsize = (8.6, 5.0)
+    figsize = (7.0, 4.2)
 
     def __init__(self, image, controls):
         self.image = image
@@ -42,7 +35,6 @@ class PoolingExplorer(Explorer):
         h, w = self.image.shape
         self.view = (h + 4.3, w + 4.3)  # room for the largest padding (and its outlines): one cell size throughout
         self.ax_input, self.ax_output = figure.subplots(1, 2)
-        figure.subplots_adjust(left=0.02, right=0.98, bottom=0.03, top=0.86, wspace=0.12)
         self.input_grid = plot_grid(self.ax_input, self.image, cmap="Blues", fontsize=9)
         self.windows = plot_windows(self.ax_input, [], 1, 1, color="tab:blue", linewidth=1.2, alpha=0.6,
                                     show_taps=False, inset=0.14)
@@ -54,7 +46,7 @@ class PoolingExplorer(Explorer):
         output = pool(self.image[None], kernel_size, stride=stride, padding=padding)[0]
         tops = [i * stride - padding for i in range(output.shape[0])]
         lefts = [j * stride - padding for j in range(output.shape[1])]
-        winners = max_winners(self.image, kernel_size, stride, padding, output.shape) if mode == "max" else None
+        winners = max_winners(self.image, kernel_size, stride, padding) if mode == "max" else None
         return {"output": output, "winners": winners, "positions": [(r, c) for r in tops for c in lefts]}
 
     def draw(self, state):
@@ -74,7 +66,7 @@ class PoolingExplorer(Explorer):
         self.output_grid.fmt = "{:g}" if mode == "max" else "{:.1f}"
         self.output_grid.set_data(out, vmin=self.image.min(), vmax=self.image.max() * 1.4, view=self.view)
         what = "circles: the input each max returns" if mode == "max" else "each output averages its window"
-        plot_title(self.ax_input, f"input padded by {p} ({pad_label} in the padding), windows {k}×{k}\n{what}",
+        plot_title(self.ax_input, f"input padded by {p} ({pad_label} in the padding)\nwindows {k}×{k}; {what}",
                    fast=True)
         plot_title(self.ax_output, f"{mode} pool output {out.shape[0]}×{out.shape[1]}", fast=True)
 

@@ -11,6 +11,7 @@ __all__ = [
     "LayerSizes",
     "ReceptiveFieldMap",
     "Message",
+    "TextPanel",
     "plot_loss_curve",
     "plot_layer_sizes",
     "plot_receptive_field",
@@ -89,11 +90,34 @@ def plot_layer_sizes(ax, values, *, ylabel="receptive field (input pixels per si
     return LayerSizes(ax, ylabel=ylabel, color=color).set_data(values)
 
 
+class TextPanel:
+    """Left-aligned lines of text filling an axes (formulas, shapes), drawn as cached outlines.
+
+    A matplotlib Text of several lines costs milliseconds to draw; outlines of the same text cost
+    microseconds. Update with `set_text`; `get_text()` returns what is shown.
+    """
+
+    def __init__(self, ax, *, fontsize=9.5, monospace=False):
+        ax.set_axis_off()
+        self.fontsize = fontsize
+        self.family = "mono" if monospace else "sans"
+        # out of the layout: a panel's numbers change with every slider move, and its axes already
+        # holds its place (the figure tests check that it stays on the canvas)
+        self.labels = PathLabels(ax, clip_on=False, coords="axes", in_layout=False)
+        self.text = ""
+
+    def set_text(self, text):
+        self.text = text
+        self.labels.set([(0.0, 0.5)], [text], "black", self.fontsize, block=True, left=True, family=self.family)
+        return self
+
+    def get_text(self):
+        return self.text
+
+
 def plot_text_panel(ax, text="", *, fontsize=9.5, monospace=False):
-    """Turn `ax` into a panel of left-aligned text (formulas, shapes); returns the Text (update with set_text)."""
-    ax.set_axis_off()
-    return ax.text(0.0, 0.5, text, transform=ax.transAxes, fontsize=fontsize, va="center", ha="left",
-                   family="monospace" if monospace else None)
+    """Turn `ax` into a panel of left-aligned text (formulas, shapes); returns a `TextPanel` (update with set_text)."""
+    return TextPanel(ax, fontsize=fontsize, monospace=monospace).set_text(text)
 
 
 class ReceptiveFieldMap:
@@ -145,10 +169,19 @@ class ReceptiveFieldMap:
             self.squares.append(self.ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, lw=1.5, zorder=4)))
             self.labels.append(self.ax.text(0, 0, "", fontsize=8, ha="left", va="bottom", zorder=5,
                                             bbox=dict(fc="white", ec="none", pad=1, alpha=0.8)))
+        # a label at each square's top-left corner, from the largest square in: one whose corner is
+        # too close to the last labelled one (a twelfth of the map) would sit on it, so it is left out
+        size = max(int(t.max()) for t in taps) + 1
+        labelled, last_lo = set(), None
+        for index in range(len(taps) - 1, -1, -1):
+            lo = int(taps[index].min())
+            if last_lo is None or (lo - last_lo >= size / 12 and len(taps) <= 6):
+                labelled.add(index)
+                last_lo = lo
         for index, (square, label) in enumerate(zip(self.squares, self.labels)):
             visible = index < len(taps)
             square.set_visible(visible)
-            label.set_visible(visible and (index == len(taps) - 1 or len(taps) <= 6))
+            label.set_visible(visible and index in labelled)
             if not visible:
                 continue
             lo, hi = taps[index].min(), taps[index].max()

@@ -92,8 +92,9 @@ class Grid:
         self.lines.set_segments(rows + cols)
         extra_rows, extra_cols = (0, 0) if view is None else (max(view[0] - nrows, 0), max(view[1] - ncols, 0))
         margin = 0.7 if self.indices else 0.0  # room inside the axes for the row and column numbers
-        self.ax.set_xlim(left - extra_cols / 2 - margin, right + extra_cols / 2)
-        self.ax.set_ylim(bottom + extra_rows / 2 + margin, top - extra_rows / 2)
+        edge = 0.04  # and for the outer cell borders, which the axes would clip in half
+        self.ax.set_xlim(left - extra_cols / 2 - margin - edge, right + extra_cols / 2 + edge)
+        self.ax.set_ylim(bottom + extra_rows / 2 + margin + edge, top - extra_rows / 2 - edge)
         self._set_indices(nrows, ncols, origin, bottom, left)
         self._shown = (nrows + extra_rows, ncols + extra_cols)
         self._set_numbers(array, origin, labels, lo, hi)
@@ -116,8 +117,9 @@ class Grid:
                     positions.append((c + origin[1], r + origin[0]))
                     strings.append(label)
                     colors.append("white" if np.isfinite(value) and dark[r, c] else "black")
-        size = min(self.fontsize, 0.42 * self._cell_points(*self._shown))
-        self.labels.set(positions, strings, colors or "black", size)
+        # sized at draw time, once a layout engine has placed the axes: a number fills at most 42% of its cell
+        self.labels.set(positions, strings, colors or "black",
+                        lambda: min(self.fontsize, 0.42 * self._cell_points(*self._shown)))
 
     def _set_indices(self, nrows, ncols, origin, bottom, left):
         """Row numbers left of the grid and column numbers below it (when `indices`)."""
@@ -166,10 +168,11 @@ class Windows:
     """
 
     def __init__(self, ax, *, color="tab:red", linewidth=1.5, alpha=1.0, show_taps=True, inset=0.0,
-                 show_centres=False):
+                 show_centres=False, linestyle="-"):
         self.ax = ax
         self.inset = inset
-        self.outlines = LineCollection([], colors=color, linewidths=linewidth, alpha=alpha, zorder=5)
+        self.outlines = LineCollection([], colors=color, linewidths=linewidth, alpha=alpha, zorder=5,
+                                       linestyles=linestyle)
         ax.add_collection(self.outlines)
         (self.taps,) = ax.plot([], [], "o", color=color, ms=4, zorder=6)
         (self.centres,) = ax.plot([], [], "+", color=color, ms=7, mew=1.5, alpha=alpha, zorder=6)
@@ -205,21 +208,23 @@ class Windows:
 
 
 def plot_windows(ax, positions, height, width, *, dilation=1, color="tab:red", linewidth=1.5, alpha=1.0,
-                 show_taps=True, inset=0.0, show_centres=False):
+                 show_taps=True, inset=0.0, show_centres=False, linestyle="-"):
     """Outline every window position (row, col) of a height x width kernel; returns a `Windows`.
 
     With dilation > 1 the taps of the first window are marked with dots. inset (in cells) draws
     each outline inside its cells, alternating between inset/2 and inset, so that overlapping
-    windows stay distinguishable; show_centres marks each window's centre with a +.
+    windows stay distinguishable; show_centres marks each window's centre with a +. linestyle
+    ("-", "--", ":") tells windows apart without relying on colour alone.
     """
     windows = Windows(ax, color=color, linewidth=linewidth, alpha=alpha, show_taps=show_taps, inset=inset,
-                      show_centres=show_centres)
+                      show_centres=show_centres, linestyle=linestyle)
     return windows.set_positions(list(positions), height, width, dilation)
 
 
-def plot_window(ax, row, col, height, width, *, dilation=1, color="tab:red", linewidth=2.5):
+def plot_window(ax, row, col, height, width, *, dilation=1, color="tab:red", linewidth=2.5, linestyle="-"):
     """Outline one window whose top-left tap is (row, col); returns a `Windows` (update with set_positions)."""
-    return plot_windows(ax, [(row, col)], height, width, dilation=dilation, color=color, linewidth=linewidth)
+    return plot_windows(ax, [(row, col)], height, width, dilation=dilation, color=color, linewidth=linewidth,
+                        linestyle=linestyle)
 
 
 class Marks:

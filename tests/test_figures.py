@@ -1,0 +1,148 @@
+"""Figures a reader can read: nothing outside the canvas or on top of another text, no label under
+8 points, sharp PNGs.
+
+The check (`convlab.plotting.figure_report`) is tested first on figures whose faults are known by
+construction; then every explorer is swept through its controls, since a title that grows with a
+slider is exactly what used to be cut off. The book's own figures are checked where they are
+published: test_book_build.py reads the report embedded in every PNG of the built site.
+"""
+import io
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import ipywidgets as widgets
+import numpy as np
+import pytest
+from PIL import Image
+
+from convlab import explore
+from convlab.plotting import MIN_FONT_PT, figure_report, new_figure, plot_grid, plot_title
+
+BUILDERS = explore.EXPLORERS
+
+
+# --- the check itself, on figures whose faults are known ---------------------------------------
+
+
+def test_a_text_beyond_the_top_is_reported_and_a_text_inside_is_not():
+    figure = new_figure(figsize=(4, 2))
+    ax = figure.subplots()
+    ax.text(0.5, 0.5, "inside", transform=ax.transAxes)
+    ax.text(0.5, 1.4, "above the canvas", transform=ax.transAxes)
+    report = figure_report(figure)
+    assert len(report["outside"]) == 1 and "above the canvas" in report["outside"][0]
+    assert report["width_in"] == 4 and report["height_in"] == 2
+
+
+def test_a_fast_title_on_a_full_height_axes_is_reported_until_constrained_layout_makes_room():
+    for layout, expected in [(None, 1), ("constrained", 0)]:
+        figure = new_figure(figsize=(4, 2.5), layout=layout)
+        ax = figure.subplots()
+        if layout is None:
+            ax.set_position([0.1, 0.1, 0.8, 0.88])  # the title has 2% of the height for two lines
+        plot_grid(ax, np.arange(6.0).reshape(2, 3))
+        plot_title(ax, "two lines\nof title", fast=True)
+        assert len(figure_report(figure)["outside"]) == expected, layout
+
+
+def test_a_line_sticking_out_at_the_right_is_reported_unless_clipped_by_its_axes():
+    figure = new_figure(figsize=(4, 2))
+    ax = figure.add_axes([0.1, 0.1, 0.8, 0.8])
+    ax.set_xlim(0, 1)
+    ax.plot([0, 2], [0, 0], clip_on=True)  # drawn only up to the axes' edge
+    assert figure_report(figure)["outside"] == []
+    ax.plot([0, 2], [0.5, 0.5], clip_on=False)
+    assert len(figure_report(figure)["outside"]) == 1
+
+
+def test_two_titles_on_top_of_each_other_are_reported():
+    figure = new_figure(figsize=(4, 2), layout="constrained")
+    left, right = figure.subplots(1, 2)
+    left.set_title("a title far too long for its narrow axes")
+    right.set_title("another one")
+    assert len(figure_report(figure)["overlapping"]) == 1
+    left.set_title("short")
+    assert figure_report(figure)["overlapping"] == []
+
+
+def test_the_smallest_text_is_found_hidden_text_does_not_count():
+    figure = new_figure(figsize=(4, 2))
+    ax = figure.subplots()
+    ax.set_xlabel("x", fontsize=12)
+    ax.tick_params(labelsize=7)
+    ax.text(0.2, 0.5, "tiny but hidden", fontsize=3, visible=False)
+    assert figure_report(figure)["min_font_pt"] == 7
+
+
+def test_numbers_that_cannot_fit_their_cells_at_8_points_are_left_out():
+    figure = new_figure(figsize=(2, 2), layout="constrained")
+    grid = plot_grid(figure.subplots(), np.arange(400.0).reshape(20, 20))  # cells of about 5 points
+    report = figure_report(figure)
+    assert grid.labels.collection.too_small and report["min_font_pt"] is None
+
+
+def test_notebook_figures_are_twice_as_sharp_as_their_display_size_and_carry_their_report():
+    figure = new_figure(figsize=(5, 2.5), layout="constrained")
+    figure.subplots().set_title("a title")
+    png, size = figure._repr_png_()
+    assert size == {"width": 480, "height": 240}  # 96 CSS pixels per inch
+    image = Image.open(io.BytesIO(png))
+    assert image.size == (960, 480)
+    assert '"outside": []' in image.text["convlab-report"]
+
+
+# --- every explorer, through its controls ------------------------------------------------------
+
+
+def _values(control):
+    """A few values of a control: both ends and the middle of a slider, every option of a menu."""
+    if isinstance(control, (widgets.Dropdown, widgets.ToggleButtons)):
+        return [o[1] if isinstance(o, tuple) else o for o in control.options]
+    if isinstance(control, widgets.FloatText):
+        return [control.value * 10 - 3.25, control.value]
+    middle = control.min + (control.max - control.min) // 2 if isinstance(control.min, int) else \
+        (control.min + control.max) / 2
+    return [control.min, control.max, middle, control.value]
+
+
+def _problems(explorer, label):
+    # measured as the book renders it, at twice the screen resolution (a pixel of overflow at 96 dpi
+    # is two at 192)
+    figure, shown = explorer.figure, explorer.figure.dpi
+    figure.set_dpi(2 * 96)
+    try:
+        report = figure_report(figure)
+    finally:
+        figure.set_dpi(shown)
+    problems = [f"{label}: {what}" for what in report["outside"] + report["overlapping"]]
+    if report["min_font_pt"] is not None and report["min_font_pt"] < MIN_FONT_PT:
+        problems.append(f"{label}: a label of {report['min_font_pt']:.1f} pt")
+    return problems
+
+
+@pytest.mark.parametrize("build", BUILDERS, ids=lambda b: b.__name__)
+def test_every_state_of_every_explorer_fits_its_canvas_with_readable_labels(build):
+    explorer = build()
+    problems = _problems(explorer, "default")
+    for name, control in explorer.controls.items():
+        if getattr(control, "disabled", False):
+            continue
+        start = control.value
+        for value in _values(control):
+            control.value = value
+            problems += _problems(explorer, f"{name}={value!r}")
+        control.value = start
+    # all sliders at their maximum together (the largest grids, the longest titles)
+    with explorer.hold():
+        for control in explorer.controls.values():
+            if isinstance(control, (widgets.IntSlider, widgets.FloatSlider)) and not control.disabled:
+                control.value = control.max
+    problems += _problems(explorer, "every slider at its maximum")
+    assert not problems, "\n".join(problems)
+
+
+def test_explorer_figures_fit_the_books_column():
+    """The site shows figures at most 7 inches wide at 8 pt: a wider figure would shrink its labels."""
+    wide = {build.__name__: build().figure.get_figwidth() for build in BUILDERS}
+    assert all(width <= 7.0 for width in wide.values()), wide
