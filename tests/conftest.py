@@ -31,6 +31,7 @@ MODULES = {
     "test_site.py": (["browser"], "browser"),
     "test_grading_sandbox.py": (["serial"], "grading-sandbox"),
     "test_benchmarks.py": ([], "benchmarks"),
+    "test_book_claims.py": (["book"], None),
 }
 # the book-build checks in test_book_build.py that read the built site (its tool tests do not)
 SITE_FIXTURE = "site"
