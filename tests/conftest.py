@@ -32,11 +32,12 @@ MODULES = {
     "test_grading_sandbox.py": (["serial"], "grading-sandbox"),
     "test_benchmarks.py": ([], "benchmarks"),
     "test_book_claims.py": (["book"], None),
+    "test_roundtrip.py": ([], "roundtrip"),
 }
 # the book-build checks in test_book_build.py that read the built site (its tool tests do not)
 SITE_FIXTURE = "site"
 ORDER = ["grading-e2e", "grading-cluster", "browser", "new-assignment", "grading-release", "grading-sandbox",
-         "benchmarks"]
+         "benchmarks", "roundtrip"]
 
 
 def pytest_configure(config):
