@@ -25,9 +25,6 @@ import sys
 import tempfile
 import zipfile
 
-import jupytext
-import nbformat
-
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 KIT = "convlab-kit"
 ZIP_NAME = f"{KIT}.zip"
@@ -46,6 +43,8 @@ def chapters():
 
 
 def chapter_notebook(path):
+    import jupytext  # here, not at the top: an up-to-date `make kit` needs neither (1-2 s to import)
+    import nbformat
     notebook = jupytext.read(path, fmt="md:myst")
     notebook.metadata.pop("jupytext", None)  # a plain notebook now, not paired with a .md
     for index, cell in enumerate(notebook.cells):
@@ -111,9 +110,22 @@ def write_zip(entries, target):
     new = pathlib.Path(handle.name)
     if target.is_file() and target.read_bytes() == new.read_bytes():
         new.unlink()
+        os.utime(target)  # checked against its inputs now (see up_to_date)
         return False
     new.replace(target)
     return True
+
+
+def inputs():
+    """Every file the kit is made from (a change to any of them rebuilds it)."""
+    files = [ROOT / "pyproject.toml", pathlib.Path(__file__).resolve(), *(ROOT / "kit").iterdir(),
+             *(ROOT / "book").glob("*.md"), *(ROOT / "src" / "convlab").rglob("*.py"), *(ROOT / "exercises").rglob("*")]
+    return [f for f in files if f.is_file() and "__pycache__" not in f.parts]
+
+
+def up_to_date(target):
+    # Building the wheel costs 5-15 s, paid on every `make book` otherwise.
+    return target.is_file() and all(f.stat().st_mtime <= target.stat().st_mtime for f in inputs())
 
 
 def build(out):
@@ -129,6 +141,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "_build" / "kit")
     args = parser.parse_args()
+    if up_to_date(args.out.resolve() / ZIP_NAME):
+        print(f"make kit: {args.out.resolve() / ZIP_NAME} is up to date")
+        return
     target, changed, count = build(args.out.resolve())
     size = target.stat().st_size / 1e6
     print(f"make kit: {target} ({count} files, {size:.1f} MB){'' if changed else ', unchanged'}")
