@@ -112,6 +112,7 @@ def write_zip(entries, target):
         new.unlink()
         os.utime(target)  # checked against its inputs now (see up_to_date)
         return False
+    new.chmod(0o644)  # NamedTemporaryFile makes it 0600; a web server serving the site must read it
     new.replace(target)
     return True
 
