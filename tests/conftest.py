@@ -32,11 +32,14 @@ MODULES = {
     "test_grading_sandbox.py": (["serial"], "grading-sandbox"),
     "test_benchmarks.py": ([], "benchmarks"),
     "test_book_claims.py": (["book"], None),
+    "test_roundtrip.py": ([], "roundtrip"),
+    "test_kit.py": (["e2e"], "kit"),
+    "test_jupyterlab.py": (["browser"], "jupyterlab"),
 }
 # the book-build checks in test_book_build.py that read the built site (its tool tests do not)
 SITE_FIXTURE = "site"
-ORDER = ["grading-e2e", "grading-cluster", "browser", "new-assignment", "grading-release", "grading-sandbox",
-         "benchmarks"]
+ORDER = ["grading-e2e", "kit", "grading-cluster", "browser", "new-assignment", "grading-release", "grading-sandbox",
+         "benchmarks", "jupyterlab", "roundtrip"]
 
 
 def pytest_configure(config):
