@@ -7,6 +7,7 @@ value, `add_colorbar` gives its scale.
 import numpy as np
 from matplotlib.colors import Normalize
 
+from .imagecache import cache_pixels
 from .text import PathLabels, plot_title
 
 __all__ = ["FeatureMap", "ColorScale", "plot_image", "plot_feature_map", "add_colorbar", "SIGNED_CMAP",
@@ -30,8 +31,8 @@ def plot_image(ax, image, *, title=None, cmap="gray", vmin=None, vmax=None, fast
     interpolation: "nearest" shows every pixel of a small image as a square (and draws faster).
     """
     image = np.asarray(image)
-    artist = ax.imshow(image, cmap=None if image.ndim == 3 else cmap, vmin=vmin, vmax=vmax,
-                       interpolation=interpolation)
+    artist = cache_pixels(ax.imshow(image, cmap=None if image.ndim == 3 else cmap, vmin=vmin, vmax=vmax,
+                                    interpolation=interpolation))
     _clean(ax)
     if title is not None:
         plot_title(ax, title, fontsize=10, fast=fast_text)
@@ -126,7 +127,8 @@ class FeatureMap:
         self.ax = ax
         self.title = title
         self.fast_text = fast_text
-        self.image = ax.imshow(np.zeros((2, 2)), cmap=MAGNITUDE_CMAP, interpolation=interpolation, vmin=0, vmax=1)
+        self.image = cache_pixels(ax.imshow(np.zeros((2, 2)), cmap=MAGNITUDE_CMAP, interpolation=interpolation,
+                                            vmin=0, vmax=1))
         _clean(ax)
         self.colorbar = add_colorbar(ax, self.image, label=label, fast=fast_text) if colorbar else None
 
