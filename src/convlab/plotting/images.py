@@ -65,6 +65,9 @@ class ColorScale:
         self.ax.xaxis.set_visible(False)
         self.ax.yaxis.set_visible(False)
         self.ticks = PathLabels(self.ax, clip_on=False, coords="axes", in_layout=True)
+        # new numbers at every change: laid out as zeros up to the next multiple of 3 characters
+        # (as wide as any digit; a minus sign is wider, but the rounding up covers it)
+        self.ticks.collection.layout_stand_in = lambda tick: "0" * (-(-len(tick) // 3) * 3)
         self.title = PathLabels(self.ax, clip_on=False, coords="axes", in_layout=True)
         if label:
             self.title.set([(0.5, 1.03)], [label], "black", fontsize, block=True)

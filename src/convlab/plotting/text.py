@@ -101,6 +101,10 @@ class LabelCollection(PathCollection):
 
     fontsize_at_draw = None
     strings = ()
+    outline = None  # str -> Path, as PathLabels.set made the paths
+    # None, or str -> str: what a layout measures instead of each string (drawn with `outline`), so
+    # that labels which change with every value do not move the axes (see convlab.explore's layout)
+    layout_stand_in = None
     too_small = False  # the last draw-time size was under MIN_FONT_PT, so nothing was drawn
 
     def draw(self, renderer):
@@ -161,10 +165,11 @@ class PathLabels:
         """
         self.strings = self.collection.strings = list(strings)
         if block:
-            paths = [_block_path(s, "left" if left else "center", family) for s in self.strings]
+            outline = functools.partial(_block_path, align="left" if left else "center", family=family)
         else:
-            paths = [(_left_path if left else _glyph_path)(s) for s in self.strings]
-        self.collection.set_paths(paths)
+            outline = _left_path if left else _glyph_path
+        self.collection.outline = outline  # how a string becomes a path here (a layout may measure stand-ins)
+        self.collection.set_paths([outline(s) for s in self.strings])
         self.collection.set_offsets(np.asarray(positions, dtype=float).reshape(-1, 2))
         self.collection.set_facecolors(colors)
         self.collection.fontsize_at_draw = fontsize if callable(fontsize) else None
