@@ -129,6 +129,7 @@ _KERNEL_TITLES = {
     "edge": "kernel:\n[1, −1] edge",
     "custom": "kernel:\ncustom 3×3",
 }
+_WIDEST_KERNEL_TITLE = max(_KERNEL_TITLES.values(), key=lambda t: max(map(len, t.split("\n"))))
 
 
 class KernelExplorer(Explorer):
@@ -172,7 +173,9 @@ class KernelExplorer(Explorer):
         K, out = state["kernel"], state["output"]
         bound = np.abs(K).max() or 1.0
         self.kernel_grid.set_data(K, vmin=-bound, vmax=bound)
-        plot_title(self.ax_kernel, _KERNEL_TITLES[self.controls["kernel"].value], fontsize=9, fast=True)
+        title = plot_title(self.ax_kernel, _KERNEL_TITLES[self.controls["kernel"].value], fontsize=9, fast=True)
+        # laid out for the widest kernel title, so that choosing another kernel never moves the axes
+        title.collection.layout_stand_in = lambda _: _WIDEST_KERNEL_TITLE
         # kernels whose entries sum to 0 answer "how much does it change here?": signed, centred on 0
         signed = abs(K.sum()) < 1e-9
         self.feature_map.set_data(out, diverging=signed,

@@ -8,11 +8,11 @@ import io
 import json
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image as PILImage  # Pillow is a dependency of matplotlib
 from PIL.PngImagePlugin import PngInfo
 
+from .canvas import CachedTextCanvas
 from .charts import (
     LayerSizes,
     LossCurve,
@@ -101,5 +101,5 @@ def new_figure(figsize=(7, 3), dpi=CSS_DPI, **kwargs):
     Pass layout="constrained" for static figures: titles and labels then never leave the canvas.
     """
     figure = NotebookFigure(figsize=figsize, dpi=dpi, **kwargs)
-    FigureCanvasAgg(figure)
+    CachedTextCanvas(figure)  # an Agg canvas that lays each string out once (see .canvas)
     return figure

@@ -7,6 +7,7 @@ value, `add_colorbar` gives its scale.
 import numpy as np
 from matplotlib.colors import Normalize
 
+from .imagecache import cache_pixels
 from .text import PathLabels, plot_title
 
 __all__ = ["FeatureMap", "ColorScale", "plot_image", "plot_feature_map", "add_colorbar", "SIGNED_CMAP",
@@ -30,8 +31,8 @@ def plot_image(ax, image, *, title=None, cmap="gray", vmin=None, vmax=None, fast
     interpolation: "nearest" shows every pixel of a small image as a square (and draws faster).
     """
     image = np.asarray(image)
-    artist = ax.imshow(image, cmap=None if image.ndim == 3 else cmap, vmin=vmin, vmax=vmax,
-                       interpolation=interpolation)
+    artist = cache_pixels(ax.imshow(image, cmap=None if image.ndim == 3 else cmap, vmin=vmin, vmax=vmax,
+                                    interpolation=interpolation))
     _clean(ax)
     if title is not None:
         plot_title(ax, title, fontsize=10, fast=fast_text)
@@ -64,6 +65,9 @@ class ColorScale:
         self.ax.xaxis.set_visible(False)
         self.ax.yaxis.set_visible(False)
         self.ticks = PathLabels(self.ax, clip_on=False, coords="axes", in_layout=True)
+        # new numbers at every change: laid out as zeros up to the next multiple of 3 characters
+        # (as wide as any digit; a minus sign is wider, but the rounding up covers it)
+        self.ticks.collection.layout_stand_in = lambda tick: "0" * (-(-len(tick) // 3) * 3)
         self.title = PathLabels(self.ax, clip_on=False, coords="axes", in_layout=True)
         if label:
             self.title.set([(0.5, 1.03)], [label], "black", fontsize, block=True)
@@ -126,7 +130,8 @@ class FeatureMap:
         self.ax = ax
         self.title = title
         self.fast_text = fast_text
-        self.image = ax.imshow(np.zeros((2, 2)), cmap=MAGNITUDE_CMAP, interpolation=interpolation, vmin=0, vmax=1)
+        self.image = cache_pixels(ax.imshow(np.zeros((2, 2)), cmap=MAGNITUDE_CMAP, interpolation=interpolation,
+                                            vmin=0, vmax=1))
         _clean(ax)
         self.colorbar = add_colorbar(ax, self.image, label=label, fast=fast_text) if colorbar else None
 

@@ -2,7 +2,8 @@
 
 Agg renders a Text artist through font lookup, layout and glyph rasterization on every draw,
 about half a millisecond per label; an outline cached per string and drawn in a PathCollection
-costs a few microseconds. Outlines are what the explorers use for the numbers of a grid and for
+costs a few microseconds, and a new string's outline is assembled from glyphs read once per
+process (`.glyphs`), so a first visit costs little more. Outlines are what the explorers use for the numbers of a grid and for
 titles (`fast=True`). They report their true extent (`get_window_extent`), so the figure checks
 (`convlab.plotting.figure_report`) see them, and titles take part in constrained layout.
 """
@@ -13,8 +14,9 @@ import numpy as np
 from matplotlib.collections import PathCollection
 from matplotlib.font_manager import FontProperties
 from matplotlib.path import Path
-from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D, Bbox, IdentityTransform
+
+from .glyphs import line_outline
 
 __all__ = ["plot_title", "PathLabels"]
 
@@ -28,7 +30,7 @@ _TITLES = weakref.WeakKeyDictionary()  # Axes -> its title (a Text or a PathLabe
 @functools.lru_cache(maxsize=4096)
 def _glyph_path(label):
     """The outline of a one-line `label` at 10 points, its bounding box centred on (0, 0)."""
-    path = TextPath((0, 0), label, prop=_FONT)
+    path = line_outline(label, _FONT)
     box = _bounds(path)
     return path.transformed(Affine2D().translate(-(box.x0 + box.x1) / 2, -(box.y0 + box.y1) / 2))
 
@@ -61,7 +63,7 @@ def _line_path(line, family):
     between the blocks of a panel, so each is built once."""
     if not line.strip():  # TextPath fails on text without glyphs
         return None
-    path = TextPath((0, 0), line, prop=_MONO if family == "mono" else _FONT)
+    path = line_outline(line, _MONO if family == "mono" else _FONT)
     return path if len(path.vertices) else None
 
 
@@ -99,6 +101,10 @@ class LabelCollection(PathCollection):
 
     fontsize_at_draw = None
     strings = ()
+    outline = None  # str -> Path, as PathLabels.set made the paths
+    # None, or str -> str: what a layout measures instead of each string (drawn with `outline`), so
+    # that labels which change with every value do not move the axes (see convlab.explore's layout)
+    layout_stand_in = None
     too_small = False  # the last draw-time size was under MIN_FONT_PT, so nothing was drawn
 
     def draw(self, renderer):
@@ -159,10 +165,11 @@ class PathLabels:
         """
         self.strings = self.collection.strings = list(strings)
         if block:
-            paths = [_block_path(s, "left" if left else "center", family) for s in self.strings]
+            outline = functools.partial(_block_path, align="left" if left else "center", family=family)
         else:
-            paths = [(_left_path if left else _glyph_path)(s) for s in self.strings]
-        self.collection.set_paths(paths)
+            outline = _left_path if left else _glyph_path
+        self.collection.outline = outline  # how a string becomes a path here (a layout may measure stand-ins)
+        self.collection.set_paths([outline(s) for s in self.strings])
         self.collection.set_offsets(np.asarray(positions, dtype=float).reshape(-1, 2))
         self.collection.set_facecolors(colors)
         self.collection.fontsize_at_draw = fontsize if callable(fontsize) else None
