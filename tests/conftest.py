@@ -32,11 +32,13 @@ MODULES = {
     "test_grading_sandbox.py": (["serial"], "grading-sandbox"),
     "test_benchmarks.py": ([], "benchmarks"),
     "test_book_claims.py": (["book"], None),
+    # one gettext build of the whole book, shared by the module's tests
+    "test_translation_current.py": (["book"], "translation"),
 }
 # the book-build checks in test_book_build.py that read the built site (its tool tests do not)
 SITE_FIXTURE = "site"
 ORDER = ["grading-e2e", "grading-cluster", "browser", "new-assignment", "grading-release", "grading-sandbox",
-         "benchmarks"]
+         "benchmarks", "translation"]
 
 
 def pytest_configure(config):

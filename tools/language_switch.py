@@ -64,6 +64,16 @@ def write_root_page(html_dir, title="Convolution basics for CNNs · 卷积神经
     (html_dir / "index.html").write_text(ROOT_PAGE.format(title=html.escape(title)), encoding="utf-8")
 
 
+def quiet_jieba(app, config):
+    # jieba, Sphinx's Chinese word splitter, logs its dictionary loading at DEBUG level to stderr
+    if (config.html_search_language or config.language or "").startswith("zh"):
+        import jieba
+        import logging
+
+        jieba.setLogLevel(logging.WARNING)
+
+
 def setup(app):
+    app.connect("config-inited", quiet_jieba)
     app.connect("html-page-context", add_switch)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
