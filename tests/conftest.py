@@ -32,6 +32,7 @@ MODULES = {
     "test_grading_sandbox.py": (["serial"], "grading-sandbox"),
     "test_benchmarks.py": ([], "benchmarks"),
     "test_book_claims.py": (["book"], None),
+    "test_zh_edition.py": (["book"], None),
     # one gettext build of the whole book, shared by the module's tests
     "test_translation_current.py": (["book"], "translation"),
 }

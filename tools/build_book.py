@@ -34,6 +34,8 @@ EDITIONS = {
         "language": "zh_CN",
         # Sphinx's Chinese search splits words with jieba
         "html_search_language": "zh",
+        # jieba's own dictionary splits 感受野 into 感受 + 野: the book's terms, one word each
+        "html_search_options": {"dict": str(ROOT / "locales" / "zh_CN" / "search_dictionary.txt")},
         "html_title": "卷积神经网络中的卷积基础",
         "project": "卷积神经网络中的卷积基础",
         "author": "convlab 课程组",
