@@ -39,6 +39,9 @@ EDITIONS = {
         "html_title": "卷积神经网络中的卷积基础",
         "project": "卷积神经网络中的卷积基础",
         "author": "convlab 课程组",
+        # myst-nb's toggles of hidden code cells ("Show code cell source")
+        "nb_code_prompt_show": "显示代码单元格",
+        "nb_code_prompt_hide": "隐藏代码单元格",
     },
 }
 sys.path.insert(0, str(ROOT / "tools"))

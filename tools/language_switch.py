@@ -64,6 +64,28 @@ def write_root_page(html_dir, title="Convolution basics for CNNs · 卷积神经
     (html_dir / "index.html").write_text(ROOT_PAGE.format(title=html.escape(title)), encoding="utf-8")
 
 
+def translate_toc_captions(app, doctree):
+    """The table of contents' part captions ("Chapters"...) in the page's language.
+
+    sphinx-external-toc inserts the toctrees of _toc.yml after Sphinx translated the page, so their
+    captions, which the gettext builder does extract (into the root page's catalog), stay English.
+    """
+    from sphinx import addnodes
+    from sphinx.locale import init as init_locale
+    from sphinx.util.i18n import docname_to_domain
+
+    if folder_of(app.config.language) == "en":
+        return
+    domain = docname_to_domain(app.env.docname, app.config.gettext_compact)
+    dirs = [str(pathlib.Path(app.srcdir) / d) for d in app.config.locale_dirs]
+    catalog, found = init_locale(dirs, app.config.language, domain)
+    if not found:
+        return
+    for toctree in doctree.findall(addnodes.toctree):
+        if toctree.get("caption"):
+            toctree["caption"] = toctree["rawcaption"] = catalog.gettext(toctree["caption"])
+
+
 def quiet_jieba(app, config):
     # jieba, Sphinx's Chinese word splitter, logs its dictionary loading at DEBUG level to stderr
     if (config.html_search_language or config.language or "").startswith("zh"):
@@ -76,4 +98,6 @@ def quiet_jieba(app, config):
 def setup(app):
     app.connect("config-inited", quiet_jieba)
     app.connect("html-page-context", add_switch)
+    # after sphinx-external-toc's own doctree-read handler (priority 500), which inserts them
+    app.connect("doctree-read", translate_toc_captions, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
