@@ -1,9 +1,10 @@
 """What the prose says, checked against oracles that know nothing of the chapters' code.
 
-Every number in the book's prose is glued from code that ran at build time, and where the prose
-compares numbers ("as far as", "most of", "less than") the comparison is computed or asserted in
-the chapter. This file reads what the build glued (`_build/jupyter_execute/book/*.glue.json`) and
-recomputes the same facts independently: with torch, by hand, or from published counts.
+Every number in the book's prose is an `{eval}` of a variable that code set at build time, and
+where the prose compares numbers ("as far as", "most of", "less than") the comparison is computed
+or asserted in the chapter. This file reads the values the build recorded
+(`_build/jupyter_execute/book/*.eval.json`, see tools/eval_values.py) and recomputes the same
+facts independently: with torch, by hand, or from published counts.
 """
 import json
 
@@ -18,14 +19,15 @@ from built_site import require_site
 
 
 @pytest.fixture(scope="module")
-def glued():
+def shown():
     executed = require_site().parent / "jupyter_execute" / "book"
 
     def read(chapter):
-        path = executed / f"{chapter}.glue.json"
+        path = executed / f"{chapter}.eval.json"
         assert path.is_file(), f"{path} missing: build the book first"
         values = json.loads(path.read_text())
-        return {name: entry["data"]["text/plain"].strip("'\"") for name, entry in values.items()}
+        assert all(reply["status"] == "ok" for reply in values.values()), path
+        return {name: reply["data"]["text/plain"].strip("'\"") for name, reply in values.items()}
 
     return read
 
@@ -45,8 +47,8 @@ def words(a, b):
     return "as far as" if a == b else "further than" if a > b else "less far than"
 
 
-def test_receptive_field_comparisons(glued):
-    g = glued("08_receptive_field")
+def test_receptive_field_comparisons(shown):
+    g = shown("08_receptive_field")
     five = torch_field([(3, 1, 1)] * 5)
     one = torch_field([(3, 2, 1), (3, 1, 1), (3, 1, 1)])
     two = torch_field([(3, 2, 1), (3, 2, 1), (3, 1, 1)])
@@ -60,8 +62,8 @@ def _torch_counts(model):
     return fc, sum(p.numel() for p in model.parameters())
 
 
-def test_fully_connected_layers_hold_most_parameters_of_alexnet_and_vgg(glued):
-    g = glued("06_channels")
+def test_fully_connected_layers_hold_most_parameters_of_alexnet_and_vgg(shown):
+    g = shown("06_channels")
     # torchvision's AlexNet and VGG-16, written out here as nn modules
     alexnet = nn.Sequential(nn.Conv2d(3, 64, 11, 4, 2), nn.Conv2d(64, 192, 5, padding=2),
                             nn.Conv2d(192, 384, 3, padding=1), nn.Conv2d(384, 256, 3, padding=1),
@@ -78,11 +80,11 @@ def test_fully_connected_layers_hold_most_parameters_of_alexnet_and_vgg(glued):
     resnet_fc = 2048 * 1000 + 1000
     assert g["fc_share_resnet"] == f"{resnet_fc / 25_557_032:.0%}"
     # VGG-16 against ResNet-50 in multiply-adds: torchvision publishes 15.47 and 4.09 GFLOPS
-    assert abs(float(g["vgg_over_resnet"]) - 15.47 / 4.09) < 0.06
+    assert abs(float(g["vgg_over_resnet_text"]) - 15.47 / 4.09) < 0.06
 
 
-def test_pooling_claims(glued):
-    g = glued("07_pooling")
+def test_pooling_claims(shown):
+    g = shown("07_pooling")
     # the step-edge experiment on a 9-wide image, by hand: the response sits in column c - 1 of an
     # 8-wide map and stays in its pooling pair exactly when c - 1 is even, for c = 1..7
     assert (int(g["q5_same"]), int(g["q5_total"])) == (4, 7)
@@ -108,12 +110,12 @@ def test_pooling_claims(glued):
     assert int(g["ceil_side"]) == F.max_pool2d(x, 2, ceil_mode=True).shape[-1]
 
 
-def test_edge_and_learning_claims(glued):
-    g = glued("03_edge_detection")
+def test_edge_and_learning_claims(shown):
+    g = shown("03_edge_detection")
     # the 6 x 6 lower-triangular image: rows 0..4 step from 1 to 0, the last row is all ones;
     # columns 1..5 step from 0 to 1 going down, column 0 is all ones
     assert (int(g["diag_rows_step"]), int(g["diag_cols_step"]), int(g["diag_line"])) == (5, 5, 5)
-    g = glued("04_learning_a_kernel")
+    g = shown("04_learning_a_kernel")
     # by hand: the windows of the stripes image give A^T A = [[18, 12], [12, 18]], eigenvalues 6 and 30
     assert g["lr_limit"] == f"{1 / 30:.4f}" and g["lr_share"] == f"{0.03 * 30:.0%}"
     fast, slow = 1 - 2 * 0.03 * 30, 1 - 2 * 0.03 * 6
@@ -122,12 +124,12 @@ def test_edge_and_learning_claims(glued):
     # with a bias column of ones: [[18, 12, 18], [12, 18, 18], [18, 18, 42]]
     with_bias = np.linalg.eigvalsh(np.array([[18.0, 12, 18], [12, 18, 18], [18, 18, 42]])).max()
     assert g["lr_limit_bias"] == f"{1 / with_bias:.4f}"
-    assert float(g["lr_layer"]) < 1 / with_bias < float(g["lr_plain"])
-    assert float(g["layer_bias"]) == pytest.approx(float(g["true_bias"]), abs=1e-3)
+    assert float(g["lr_layer_text"]) < 1 / with_bias < float(g["lr_plain"])
+    assert float(g["layer_bias"]) == pytest.approx(float(g["true_bias_text"]), abs=1e-3)
 
 
-def test_border_and_size_claims(glued):
-    g = glued("01_why_convolution")
+def test_border_and_size_claims(shown):
+    g = shown("01_why_convolution")
     # two views of a scene one column apart, with torch: the feature maps agree where both views see
     # the same pixels, all output columns but the last of a 10-wide view and a 2 x 2 kernel
     scene = torch.randn(10, 11, dtype=torch.float64)
@@ -136,13 +138,13 @@ def test_border_and_size_claims(glued):
     agree = [bool(torch.allclose(moved[:, j], first[:, j + 1])) for j in range(moved.shape[1] - 1)]
     assert all(agree)
     assert (int(g["view_same_cols"]), int(g["view_cols"])) == (len(agree), moved.shape[1])
-    g = glued("05_padding_and_stride")
+    g = shown("05_padding_and_stride")
     assert int(g["keep_pad_6"]) == 4
     assert nn.Conv2d(1, 1, 3, stride=2, padding=4)(torch.zeros(1, 1, 6, 6)).shape[-1] == 6
 
 
-def test_capstone_claims(glued):
-    g = glued("10_capstone")
+def test_capstone_claims(shown):
+    g = shown("10_capstone")
     lenet = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.Conv2d(6, 16, 5), nn.Linear(400, 120),
                           nn.Linear(120, 84), nn.Linear(84, 10))
     assert g["lenet_params"] == f"{sum(p.numel() for p in lenet.parameters()):,}"

@@ -1,7 +1,7 @@
 """Sphinx extension of the course book: fresh outputs, an offline site, a notebook per page.
 
 Loaded by `_config.yml` (`sphinx.local_extensions`), so that every `jupyter-book build` (also
-`--path-output` trial builds) gets it. It does four things Jupyter Book's configuration alone
+`--path-output` trial builds) gets it. It does what Jupyter Book's configuration alone
 cannot:
 
 0. Fresh outputs: when src/convlab changed since the last build, the execution cache and the
@@ -15,7 +15,8 @@ cannot:
    explorer's static figure instead).
 3. A `.ipynb` download on every notebook page: sphinx-book-theme only offers it when a launch
    button (Binder, Colab...) is configured, and those stay off until the repository is public.
-   The download is the executed notebook without saved widgets (see `without_widgets`).
+   The download is the executed notebook without saved widgets (see `without_widgets`) and
+   without the cells that record `{eval}` values for the site (JupyterLab evaluates them itself).
 4. No script twice: Sphinx 7.4 writes an inline script that an extension added after the
    builder started (sphinx-thebe's `const THEBE_JS_URL = ...`) twice, once as filename None and
    once as '' (StandaloneHTMLBuilder.prepare_writing re-adds the registry's scripts), and the
@@ -28,8 +29,8 @@ cannot:
 6. Chapters executed on every core: before Sphinx reads the pages (one after the other: Jupyter
    Book's sphinx_multitoc_numbering is not declared safe for Sphinx's parallel reading, and -W
    turns that warning into an error), the notebooks among them that the execution cache lacks are
-   run by jupyter-cache's local-parallel executor into the same cache myst-nb reads, in the
-   chapter's folder as myst-nb would. Reading then finds their outputs cached. A chapter that
+   run in a process pool into the same cache myst-nb reads, in the chapter's folder as myst-nb
+   would (jupyter-cache's own parallel executor reads the files itself, without value cells). Reading then finds their outputs cached. A chapter that
    fails is not cached: myst-nb executes it again while reading and fails the build as before.
 7. Pages that read well and pass an accessibility audit (axe-core, in tests/test_site.py): the
    book's stylesheet (book/_static/book.css) on every page; short inline code marked `nowrap`, so
@@ -40,22 +41,26 @@ cannot:
 8. No page of a chapter that no longer exists: Sphinx never deletes its output, so after a chapter
    is renamed or removed its old page (and its downloadable sources) would stay in the site, in
    the search and in the reader's bookmarks. They are deleted when the build finishes.
+9. Numbers in prose: `{eval}` roles, with values recorded in the cached run (tools/eval_role.py).
 """
 import json
-import logging as pylogging  # sphinx.util.logging, imported below as `logging`, has no plain loggers
 import os
 import pathlib
 import re
 import time
 
+from concurrent.futures import ProcessPoolExecutor
+
 from jupyter_cache import get_cache
-from jupyter_cache.executors import load_executor
-from myst_nb.core.read import is_myst_markdown_notebook
+from jupyter_cache.base import CacheBundleIn
+from jupyter_cache.executors.utils import single_nb_execution
 from myst_nb.sphinx_ import NbMetadataCollector
 
 from sphinx.util import logging
 
 # Sibling modules: local_extensions puts tools/ on sys.path.
+import eval_role
+import eval_values
 import invalidate_cache
 import vendor_assets
 from docutils import nodes
@@ -147,7 +152,8 @@ def offer_notebook_download(app, pagename, templatename, context, doctree):
         return
     target = outdir / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(without_widgets(json.loads(executed.read_text())), indent=1) + "\n")
+    notebook = eval_values.without_value_cells(without_widgets(json.loads(executed.read_text())))
+    target.write_text(json.dumps(notebook, indent=1) + "\n")
     # Read by sphinx-book-theme's download button (its handler runs at priority 501).
     context["ipynb_source"] = f"{pagename}.ipynb"
 
@@ -186,28 +192,50 @@ def _excluded(config, path):
     return any(pathlib.PurePath(path).match(pattern) for pattern in config.execution_excludepatterns)
 
 
+def _execute(notebook, cwd, timeout, allow_errors):
+    # In a worker process: run one notebook as myst-nb's cache client would, return it with outputs.
+    result = single_nb_execution(notebook, cwd=cwd, timeout=timeout, allow_errors=allow_errors,
+                                 meta_override=True)
+    return notebook, result.time, None if result.err is None else f"{type(result.err).__name__}"
+
+
 def execute_in_parallel(app, env, docnames):
     config = env.mystnb_config
     if config.execution_mode != "cache":
         return
-    paths = [str(env.doc2path(d)) for d in sorted(docnames)]
-    paths = [p for p in paths if p.endswith(".md") and not _excluded(config, p)
-             and is_myst_markdown_notebook(pathlib.Path(p).read_text(encoding="utf-8"))]
     cache = get_cache(config.execution_cache_path)
-    for path in paths:
-        cache.add_nb_to_project(path, read_data={"type": "plugin", "name": "myst_nb_md"})
-    stale = [r.uri for r in cache.list_unexecuted(filter_uris=paths)]
+    stale = {}
+    for docname in sorted(docnames):
+        path = str(env.doc2path(docname))
+        if not path.endswith(".md") or _excluded(config, path):
+            continue
+        text = pathlib.Path(path).read_text(encoding="utf-8")
+        # The reader myst-nb's parser uses (value cells included, see eval_role.py): same notebook, same hash.
+        reader = eval_role.read_with_value_cells(path, env.myst_config, config, text)
+        if reader is None or reader.read_fmt != eval_role.MYST_NOTEBOOK:
+            continue
+        notebook = reader.read(text)
+        try:
+            cache.match_cache_notebook(notebook)
+        except KeyError:
+            stale[path] = notebook
     if len(stale) < 2:
         return  # nothing to share out: myst-nb executes it while reading
     start = time.time()
-    say(f"executing {len(stale)} chapter(s) on {os.cpu_count()} processes (jupyter-cache local-parallel) ...")
-    quiet = pylogging.getLogger("book.jupyter-cache")  # its workers report failures only
-    quiet.setLevel(pylogging.WARNING)
-    executor = load_executor("local-parallel", cache=cache, logger=quiet)
-    result = executor.run_and_cache(filter_uris=stale, timeout=config.execution_timeout,
-                                    allow_errors=config.execution_allow_errors)
-    failed = result.excepted + result.errored
-    say(f"{len(result.succeeded)} chapter(s) executed in {time.time() - start:.1f} s"
+    say(f"executing {len(stale)} chapter(s) on {os.cpu_count()} processes ...")
+    failed = []
+    with ProcessPoolExecutor(max_workers=min(len(stale), os.cpu_count() or 1)) as pool:
+        runs = {path: pool.submit(_execute, notebook, str(pathlib.Path(path).parent),
+                                  config.execution_timeout, config.execution_allow_errors)
+                for path, notebook in stale.items()}
+        for path, run in runs.items():
+            notebook, seconds, error = run.result()
+            if error:
+                failed.append(f"{path} ({error})")
+                continue
+            cache.cache_notebook_bundle(CacheBundleIn(notebook, path, data={"execution_seconds": seconds}),
+                                        check_validity=False, overwrite=True)
+    say(f"{len(stale) - len(failed)} chapter(s) executed in {time.time() - start:.1f} s"
         + (f"; {len(failed)} failed and run again while reading: {', '.join(failed)}" if failed else ""))
 
 
@@ -269,6 +297,7 @@ def drop_pages_of_removed_chapters(app, exception):
 
 
 def setup(app):
+    eval_role.setup(app)
     app.connect("config-inited", start_timer)
     app.connect("env-before-read-docs", announce_pages)
     app.connect("env-before-read-docs", execute_in_parallel)
