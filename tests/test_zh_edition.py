@@ -14,7 +14,7 @@ from built_site import ROOT, html_pages, require_site
 
 
 class _Parts(html.parser.HTMLParser):
-    """Text of the code cells' inputs and outputs, and of glued numbers, in page order."""
+    """Text of the code cells' inputs and outputs, and of numbers in the prose ({eval}, {glue:text})."""
 
     KINDS = {"cell_input": "code", "cell_output": "output", "pasted-text": "glued"}
 
@@ -26,6 +26,8 @@ class _Parts(html.parser.HTMLParser):
     def handle_starttag(self, tag, attrs):
         classes = (dict(attrs).get("class") or "").split()
         kind = next((k for c, k in self.KINDS.items() if c in classes), None)
+        if tag == "span" and "text_plain" in classes:
+            kind = "glued"  # an {eval} role's value (tools/eval_role.py)
         if kind and not any(open_kind for _, open_kind in self.stack):
             self.parts[kind].append("")
         else:
