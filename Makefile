@@ -22,7 +22,7 @@ pytest_in_parts = status=0; \
 # make test-fast: everything except what needs the built book, a browser or whole grading runs
 FAST_MARKERS := not book and not browser and not e2e
 
-.PHONY: setup book catalogs test test-fast lab bench browser sandbox clean
+.PHONY: setup book catalogs kit test test-fast lab bench browser sandbox clean
 
 setup: $(STAMP)
 
@@ -56,7 +56,7 @@ browser:
 # -q: Sphinx prints warnings and errors only; tools/book_extension.py prints the progress.
 # Two editions (tools/build_book.py): English in _build/html/en, then Chinese in _build/html/zh from
 # the gettext catalogs in locales/, sharing the execution cache (the second run executes nothing).
-book: setup
+book: setup kit
 	$(PY) tools/build_book.py
 	@echo "make book: both editions are built ($(ELAPSED) in all); open file://$(CURDIR)/_build/html/index.html" \
 	  "(English: _build/html/en/index.html, 中文: _build/html/zh/index.html)"
@@ -66,6 +66,11 @@ book: setup
 catalogs: setup
 	$(PY) tools/build_book.py --gettext _build/gettext
 	$(VENV)/bin/sphinx-intl update -p _build/gettext -l zh_CN -d locales
+
+# The student kit (tools/kit.py): chapters as notebooks, the releases, convlab as a wheel, set-up
+# for every OS; the landing page and the practice chapter offer it for download.
+kit: setup
+	@$(PY) tools/kit.py --out _build/kit
 
 test: setup browser sandbox book
 	@$(call pytest_in_parts,); \
@@ -78,8 +83,16 @@ test-fast: setup
 	echo "make test-fast: the suite without book, browser and end-to-end grading $$([ $$status = 0 ] && echo passed || echo FAILED) in $(ELAPSED)"; \
 	exit $$status
 
+# JupyterLab at the repository root, as the authors work: book/ (the chapters, through jupytext)
+# and work/, a student's copy of the releases (made once, ignored by git), so that trying an
+# exercise never edits the committed release in exercises/. Root (a container, a cloud machine)
+# needs --allow-root, or JupyterLab refuses to start.
 lab: setup
-	$(VENV)/bin/jupyter lab --notebook-dir=.
+	@for a in exercises/*/; do a=$${a%/}; a=$${a#exercises/}; \
+		if [ ! -d work/$$a ]; then mkdir -p work && cp -r exercises/$$a work/$$a && echo "make lab: copied exercises/$$a to work/$$a (your copy)"; fi; done
+	@echo "make lab: JupyterLab opens the chapters in book/ and your copy of the exercises in work/;"
+	@echo "          its address (http://localhost:8888/lab?token=...) is printed below. Stop it with Ctrl+C."
+	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: setup
 	$(PY) benchmarks/run.py

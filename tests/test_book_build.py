@@ -278,6 +278,11 @@ def test_every_chapter_page_offers_its_notebook_for_download(site):
                  if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
         if not content.get("cells") or "widgets" in content.get("metadata", {}) or views:
             missing.append(f"{page}: {match.group(1)} has no cells, or carries saved widgets")
+        # it must run without the book's tools: no myst_nb, no cells recording {eval} values
+        plumbing = [c for c in content.get("cells", []) if "myst_nb" in "".join(c.get("source", ""))
+                    or "eval-values" in c.get("metadata", {}).get("tags", [])]
+        if plumbing:
+            missing.append(f"{page}: {match.group(1)} holds {len(plumbing)} cell(s) of the book's build")
     assert _book_pages(site), "no chapter pages under book/ in the site"
     assert not missing, "\n".join(missing)
 

@@ -534,3 +534,40 @@ def test_chinese_text_renders_with_a_real_font(site, server_url, browser_context
     assert distinct == len(chars), (
         f"{len(chars)} different characters of {title!r} drew only {distinct} different glyphs: "
         "no CJK font (install fonts-noto-cjk: `make browser`)")
+
+
+DOWNLOAD_PAGE = "en/book/05_padding_and_stride.html"
+
+
+def test_the_notebook_button_downloads_the_notebook_over_http(site, server_url, browser_context):
+    """Over HTTP the .ipynb button saves the notebook (book/_static/downloads.js), not a JSON tab."""
+    page = _open(browser_context, server_url + DOWNLOAD_PAGE)
+    try:
+        button = page.locator("a.btn-download-notebook-button")
+        # a server that sends notebooks as JSON would open them in a tab without these
+        assert button.get_attribute("download") == "05_padding_and_stride.ipynb"
+        assert button.get_attribute("target") is None
+        page.click("button[aria-label='Download this page']")
+        with page.expect_download(timeout=15000) as info:
+            page.click("a.btn-download-notebook-button")
+        download = info.value
+        assert download.suggested_filename == "05_padding_and_stride.ipynb"
+        notebook = json.loads(pathlib.Path(download.path()).read_text())
+        assert notebook["cells"] and "kernelspec" in notebook["metadata"]
+        assert len(browser_context.pages) == 1, "the button opened a tab as well"
+        assert page.locator(".download-file-note").count() == 0, "the file:// note shows over HTTP"
+    finally:
+        page.close()
+
+
+def test_a_page_opened_from_a_file_says_how_to_get_its_notebook(site, browser_context):
+    page = browser_context.new_page()
+    page.route(re.compile(r"^https?://"), lambda route: route.abort())  # the page's own files are file:// URLs
+    try:
+        page.goto((site / DOWNLOAD_PAGE).as_uri(), wait_until="load")
+        page.click("button[aria-label='Download this page']")
+        note = page.locator(".download-file-note")
+        assert note.is_visible(), "no note on how to get the notebook from a file:// page"
+        assert "_sources/book/05_padding_and_stride.ipynb" in note.inner_text()
+    finally:
+        page.close()

@@ -15,6 +15,8 @@ cannot:
    explorer's static figure instead).
 3. A `.ipynb` download on every notebook page: sphinx-book-theme only offers it when a launch
    button (Binder, Colab...) is configured, and those stay off until the repository is public.
+   book/_static/downloads.js makes the buttons save the file (a `download` attribute) and, on a
+   site opened from disk, where browsers ignore that attribute, says how to get the notebook.
    The download is the executed notebook without saved widgets (see `without_widgets`) and
    without the cells that record `{eval}` values for the site (JupyterLab evaluates them itself).
 4. No script twice: Sphinx 7.4 writes an inline script that an extension added after the
@@ -73,6 +75,7 @@ EXECUTED_FOLDER = "jupyter_execute"  # myst-nb writes executed notebooks here, b
 logger = logging.getLogger(__name__)
 
 BOOK_CSS = "book.css"  # in book/_static/
+DOWNLOADS_JS = "downloads.js"  # in book/_static/: download buttons that save, a note on file:// pages
 NOWRAP_MAX_CHARS = 40  # inline code up to this length never wraps; longer code may, to fit the column
 # myst-nb's hide-input toggle: its aria-label differs from the text it shows (axe: label-content-name-mismatch)
 TOGGLE_LABEL = re.compile(r'<summary aria-label="Toggle hidden content">')
@@ -308,6 +311,7 @@ def setup(app):
     app.connect("config-inited", serve_mathjax_locally)
     app.connect("config-inited", book_templates_and_style)
     app.add_css_file(BOOK_CSS)
+    app.add_js_file(DOWNLOADS_JS)
     app.connect("doctree-read", drop_widget_scripts)
     app.connect("doctree-read", keep_short_code_together)
     app.connect("html-page-context", name_toggles_by_their_text)
@@ -316,4 +320,4 @@ def setup(app):
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     app.connect("build-finished", drop_pages_of_removed_chapters)
     # env_version: saved doctrees made by an older version of this extension are read again
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 3}

@@ -103,9 +103,13 @@ def _call(f, args, kwargs):
     __tracebackhide__ = True
     try:
         return f(*args, **kwargs)
-    except NotImplementedError:
-        raise NotImplementedError(f"{_name(f)} is not written yet: in its answer cell, replace "
-                                  "`raise NotImplementedError()` with your code, then run that cell again") from None
+    except NotImplementedError as error:
+        # Re-raised as it is, so that the traceback ends at the stub's own `raise` in the student's
+        # answer cell (IPython shows the last frame even when hidden: a new exception raised here
+        # would end the traceback in this file); only the message says what to do.
+        error.args = (f"{_name(f)} is not written yet: in its answer cell, replace "
+                      "`raise NotImplementedError()` with your code, then run that cell again",)
+        raise
 
 
 def _name(f):

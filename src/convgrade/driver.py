@@ -262,7 +262,12 @@ def run_on_dask(jobs_todo, finished, jobs, scheduler, isolation, student_timeout
 
     from .tasks import GraderPlugin, grade_submission
     cluster = None
+    # lost-worker-timeout: a LocalCluster closes a worker's nanny for good when no worker of that
+    # name is back 15 s (the default) after one died; a restarted grading worker can take longer
+    # to start on a busy machine (it preloads torch and nbgrader), and the tasks handed to it then
+    # count a second death (measured: two honest students flagged `grader error` after one kill).
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES - 1,
+                          "distributed.deploy.lost-worker-timeout": "10 minutes",
                           "distributed.worker.daemon": False, "distributed.admin.tick.limit": "10s",
                           "distributed.logging.distributed": "error"}):
         if scheduler:

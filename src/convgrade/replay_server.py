@@ -61,15 +61,21 @@ def seed_everything(seed):
 
 
 def _limited(seconds, run, *args, **kwargs):
-    """run(*args, **kwargs), stopped with TimeLimitExceeded after `seconds`."""
+    """run(*args, **kwargs), stopped with TimeLimitExceeded after `seconds` of CPU time.
+
+    CPU time, not wall-clock time: on a machine busy with other gradings an honest function gets
+    less of the CPU per second, and a wall-clock limit would then fail it on one run and not on
+    the next. Code that waits instead of computing (sleep, a blocking read) is stopped by the
+    grader's own wall-clock deadline from outside (replay.wall_limit).
+    """
     def stop(signum, frame):
         raise TimeLimitExceeded(f"did not finish within {seconds:g} s: is there an endless loop?")
-    signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.signal(signal.SIGPROF, stop)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         return run(*args, **kwargs)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
 
 
 class Session:
