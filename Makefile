@@ -63,7 +63,7 @@ book: setup kit
 
 # After an English edit: the English messages into _build/gettext, then the Chinese catalogs
 # updated (a changed message turns fuzzy until a translator reviews it; see TRANSLATING.md).
-catalogs: setup
+catalogs: setup kit
 	$(PY) tools/build_book.py --gettext _build/gettext
 	$(VENV)/bin/sphinx-intl update -p _build/gettext -l zh_CN -d locales
 
