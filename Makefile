@@ -22,7 +22,7 @@ pytest_in_parts = status=0; \
 # make test-fast: everything except what needs the built book, a browser or whole grading runs
 FAST_MARKERS := not book and not browser and not e2e
 
-.PHONY: setup book kit test test-fast lab bench browser sandbox clean
+.PHONY: setup book catalogs kit test test-fast lab bench browser sandbox clean
 
 setup: $(STAMP)
 
@@ -37,23 +37,35 @@ $(STAMP): requirements.txt pyproject.toml tools/lab_settings.py
 	@touch $(STAMP)
 	@echo "make setup: $(VENV) installed in $(ELAPSED)"
 
-# Debian's chromium drives the browser tests; install it when we can (root with apt), else say so.
+# Debian's chromium drives the browser tests, and fonts-noto-cjk draws the Chinese edition (and
+# any Chinese in figures) instead of boxes; install them when we can (root with apt), else say so.
 browser:
-	@if command -v chromium >/dev/null 2>&1; then :; \
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Debian's chromium for the browser tests..."; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		echo "Installing Debian's$$missing for the browser tests and the Chinese edition..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else \
-		echo "!!! WARNING: chromium is not installed and cannot be installed here (need root + apt-get)."; \
-		echo "!!! The browser tests of the website will be SKIPPED. Install Debian's chromium to run them."; \
+		echo "!!! WARNING: missing$$missing; cannot install here (need root + apt-get)."; \
+		echo "!!! Without chromium the browser tests of the website are SKIPPED; without fonts-noto-cjk Chinese shows as boxes."; \
 	fi
 
 # The book's Sphinx extension (tools/book_extension.py) re-runs every chapter when src/convlab
 # changed and vendors MathJax from the npm registry (first build only) so the site works offline.
 # -q: Sphinx prints warnings and errors only; tools/book_extension.py prints the progress.
+# Two editions (tools/build_book.py): English in _build/html/en, then Chinese in _build/html/zh from
+# the gettext catalogs in locales/, sharing the execution cache (the second run executes nothing).
 book: setup kit
-	$(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going -q
-	@echo "make book: the site is built ($(ELAPSED) in all); open file://$(CURDIR)/_build/html/index.html"
+	$(PY) tools/build_book.py
+	@echo "make book: both editions are built ($(ELAPSED) in all); open file://$(CURDIR)/_build/html/index.html" \
+	  "(English: _build/html/en/index.html, 中文: _build/html/zh/index.html)"
+
+# After an English edit: the English messages into _build/gettext, then the Chinese catalogs
+# updated (a changed message turns fuzzy until a translator reviews it; see TRANSLATING.md).
+catalogs: setup kit
+	$(PY) tools/build_book.py --gettext _build/gettext
+	$(VENV)/bin/sphinx-intl update -p _build/gettext -l zh_CN -d locales
 
 # The student kit (tools/kit.py): chapters as notebooks, the releases, convlab as a wheel, set-up
 # for every OS; the landing page and the practice chapter offer it for download.

@@ -32,6 +32,9 @@ MODULES = {
     "test_grading_sandbox.py": (["serial"], "grading-sandbox"),
     "test_benchmarks.py": ([], "benchmarks"),
     "test_book_claims.py": (["book"], None),
+    "test_zh_edition.py": (["book"], None),
+    # one gettext build of the whole book, shared by the module's tests
+    "test_translation_current.py": (["book"], "translation"),
     "test_roundtrip.py": ([], "roundtrip"),
     "test_kit.py": (["e2e"], "kit"),
     "test_jupyterlab.py": (["browser"], "jupyterlab"),
@@ -39,7 +42,7 @@ MODULES = {
 # the book-build checks in test_book_build.py that read the built site (its tool tests do not)
 SITE_FIXTURE = "site"
 ORDER = ["grading-e2e", "kit", "grading-cluster", "browser", "new-assignment", "grading-release", "grading-sandbox",
-         "benchmarks", "jupyterlab", "roundtrip"]
+         "benchmarks", "translation", "jupyterlab", "roundtrip"]
 
 
 def pytest_configure(config):

@@ -11,6 +11,11 @@ usable by keyboard, show every figure sharp (2x) and readable (no label under 8 
 it is displayed, nothing cut off or overlapping), and keep short inline code and formulas on one
 line.
 
+Both editions are checked the same way, page by page: the English one in en/ and the Chinese one
+in zh/ (tools/build_book.py). Each of their pages must carry its edition's <html lang> and a
+language switch to the same page in the other edition, and Chinese text must be drawn with a
+real CJK font (screenshots of single characters differ; missing glyphs are identical boxes).
+
 Needs the built site (`make book`; CONVLAB_SITE_DIR points at another build) and Debian's
 chromium. Without chromium the tests are skipped loudly, or fail when CONVLAB_REQUIRE_BROWSER=1
 (CI). Set CONVLAB_SITE_SHOTS=/some/dir to also save a full-page screenshot of every page.
@@ -29,7 +34,7 @@ import urllib.parse
 
 import pytest
 
-from built_site import ROOT, html_pages, require_site, site_dir
+from built_site import EDITIONS, HTML_LANG, ROOT, edition_of, html_pages, require_root, site_dir
 
 CHROMIUM = os.environ.get("CONVLAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -86,6 +91,8 @@ async () => {
     // <link href> too: stylesheets, the favicon, next/prev (a missing favicon is a 404 per page)
     hasIcon: document.querySelector('link[rel~="icon"]') !== null,
     links: Array.from(document.querySelectorAll('a[href], link[href]')).map(a => a.href),
+    lang: document.documentElement.getAttribute('lang'),
+    languageSwitch: Array.from(document.querySelectorAll('a.book-language-switch')).map(a => a.href),
   };
 }
 """
@@ -165,7 +172,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site():
-    return require_site()
+    return require_root()
 
 
 @pytest.fixture(scope="module")
@@ -231,7 +238,8 @@ def test_page_works_offline(page_path, site, server_url, browser_context):
     page.on("response", lambda response: problems.append(
         f"HTTP {response.status}: {response.url}") if response.status >= 400 else None)
     try:
-        page.goto(server_url + page_path, wait_until="load")
+        # ?stay: the root page itself, not the edition its script sends a reader to (tested below)
+        page.goto(server_url + page_path + ("?stay" if edition_of(page_path) is None else ""), wait_until="load")
         page.wait_for_load_state("networkidle")
         report = page.evaluate(INSPECT_PAGE)
         shots = os.environ.get("CONVLAB_SITE_SHOTS")
@@ -249,6 +257,14 @@ def test_page_works_offline(page_path, site, server_url, browser_context):
     problems += [f"raw TeX in the text: {text}" for text in report["rawTex"]]
     problems += [f"widget control in the page: {tag}" for tag in report["widgets"]]
     problems += [f"widget shown as text: {text}" for text in report["widgetReprs"]]
+    edition = edition_of(page_path)
+    if edition is not None:
+        if report["lang"] != HTML_LANG[edition]:
+            problems.append(f"<html lang={report['lang']!r}>, expected {HTML_LANG[edition]!r}")
+        other = next(e for e in EDITIONS if e != edition)
+        twin = f"{server_url}{other}/{page_path.split('/', 1)[1]}"
+        if report["languageSwitch"] != [twin]:
+            problems.append(f"language switch {report['languageSwitch']}, expected one link to {twin}")
     if not report["hasIcon"]:
         problems.append("no <link rel=icon>: browsers then request /favicon.ico, a 404 per page")
     base = server_url + page_path
@@ -260,9 +276,17 @@ def test_page_works_offline(page_path, site, server_url, browser_context):
 
 
 def test_some_page_has_math_for_mathjax_to_render(site):
-    """Keeps the formula checks above from passing vacuously: the book has formulas."""
-    with_math = [p for p in html_pages(site) if 'class="math' in (site / p).read_text()]
-    assert with_math, "no page of the built book has a formula; the MathJax checks test nothing"
+    """Keeps the formula checks above from passing vacuously: both editions have formulas."""
+    for edition in EDITIONS:
+        with_math = [p for p in html_pages(site / edition) if 'class="math' in (site / edition / p).read_text()]
+        assert with_math, f"no page of the {edition} edition has a formula; the MathJax checks test nothing"
+
+
+def test_every_page_has_its_twin_in_the_other_edition(site):
+    """Keeps the language-switch check from passing on a missing edition: same pages in both."""
+    pages = {edition: set(html_pages(site / edition)) for edition in EDITIONS}
+    assert pages["en"] and pages["en"] == pages["zh"], (
+        f"only in en: {sorted(pages['en'] - pages['zh'])}; only in zh: {sorted(pages['zh'] - pages['en'])}")
 
 
 # --- what every reader sees: accessibility, keyboard, figures, line breaks -------------------------
@@ -277,7 +301,7 @@ def _vendor_assets():
 @pytest.fixture(scope="module")
 def axe_script(site):
     """axe-core's script, fetched once (npm registry, pinned version and integrity) into the build folder."""
-    return _vendor_assets().ensure_axe(site.parent / ".vendor").read_text(encoding="utf-8")
+    return _vendor_assets().ensure_axe(site.parent / ".vendor").read_text(encoding="utf-8")  # _build/.vendor
 
 
 def _open(browser_context, url):
@@ -294,8 +318,15 @@ def _open(browser_context, url):
 
 
 def _content_pages():
-    return [p for p in _pages_to_visit() if not p.startswith("genindex") and p != "search.html"
+    def name(p):
+        return p.rsplit("/", 1)[-1]
+    return [p for p in _pages_to_visit() if not name(p).startswith("genindex") and name(p) != "search.html"
             and (site_dir() / p).is_file() and _redirect_target(site_dir(), p) is None] or ["index.html"]
+
+
+def _chapter_pages():
+    """Pages of book/ in both editions (en/book/..., zh/book/...)."""
+    return [p for p in _content_pages() if re.match(r"(en|zh)/book/", p)]
 
 
 SERIOUS = ("serious", "critical")
@@ -341,7 +372,8 @@ def _png_report(site, src):
 FIGURE_MIN_PT = 8
 
 
-@pytest.mark.parametrize("page_path", [p for p in _content_pages() if p.startswith("book/") or p == "index.html"])
+@pytest.mark.parametrize("page_path", [p for p in _content_pages() if edition_of(p) is not None
+                                       and (p.startswith(("en/book/", "zh/book/")) or p.endswith("/index.html"))])
 def test_figures_are_sharp_readable_and_described(page_path, site, server_url, browser_context):
     """Every figure: a 2x PNG made by convlab's NotebookFigure, nothing outside or overlapping,
     labels of 8 points or more at the size the page shows it, and alt text of its own."""
@@ -373,13 +405,13 @@ def test_figures_are_sharp_readable_and_described(page_path, site, server_url, b
 
 
 def test_every_chapter_page_has_figures_to_check(site):
-    """Keeps the figure test from passing vacuously."""
-    pages = [p for p in html_pages(site) if p.startswith("book/0")]
-    assert pages and all('class="cell_output' in (site / p).read_text() and "<img" in (site / p).read_text()
+    """Keeps the figure test from passing vacuously (in both editions)."""
+    pages = [p for p in html_pages(site) if re.match(r"(en|zh)/book/0", p)]
+    assert {edition_of(p) for p in pages} == set(EDITIONS) and all('class="cell_output' in (site / p).read_text() and "<img" in (site / p).read_text()
                          for p in pages)
 
 
-@pytest.mark.parametrize("page_path", [p for p in _content_pages() if p.startswith("book/")])
+@pytest.mark.parametrize("page_path", _chapter_pages())
 def test_short_code_and_inline_math_stay_on_one_line(page_path, server_url, browser_context):
     page = _open(browser_context, server_url + page_path)
     try:
@@ -394,9 +426,10 @@ def test_short_code_and_inline_math_stay_on_one_line(page_path, server_url, brow
     assert not broken, f"{page_path}: split over two lines: {broken}"
 
 
-def test_a_chapter_works_by_keyboard(site, server_url, browser_context):
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_a_chapter_works_by_keyboard(edition, site, server_url, browser_context):
     """Tab reaches the code toggles and answer dropdowns, each shows where the focus is, and Enter opens it."""
-    page = _open(browser_context, server_url + "book/03_edge_detection.html")
+    page = _open(browser_context, server_url + f"{edition}/book/03_edge_detection.html")
     try:
         targets = page.evaluate("() => document.querySelectorAll('article summary').length")
         assert targets, "no toggles or dropdowns on the page"
@@ -422,7 +455,88 @@ def test_a_chapter_works_by_keyboard(site, server_url, browser_context):
         page.close()
 
 
-DOWNLOAD_PAGE = "book/05_padding_and_stride.html"
+# --- the two editions: the root page's choice, Chinese glyphs -------------------------------------
+
+@pytest.mark.parametrize("locale, edition", [("zh-CN", "zh"), ("en-US", "en"), ("de-DE", "en")])
+def test_the_root_page_sends_the_reader_to_an_edition(locale, edition, site, server_url, browser_context):
+    browser = browser_context.browser
+    context = browser.new_context(locale=locale)
+    try:
+        page = context.new_page()
+        page.route(OTHER_HOSTS, lambda route: route.abort())
+        page.goto(server_url + "index.html")
+        # the edition's index.html forwards in turn to its first page (Jupyter Book's root page)
+        page.wait_for_url(re.compile(re.escape(f"{server_url}{edition}/") + r"book/index\.html$"))
+        page.wait_for_load_state("load")
+        assert page.evaluate("document.documentElement.lang") == HTML_LANG[edition]
+    finally:
+        context.close()
+
+
+# Screenshots of single characters, each in the font the page gives a heading. Real glyphs differ
+# from one another; a missing font draws every one of them as the same .notdef box ("tofu").
+CHARACTER_SHOTS = """
+(chars) => {
+  const h = document.querySelector('article h1');
+  const box = document.createElement('div');
+  box.id = 'glyph-check';
+  box.style.cssText = 'position:fixed;top:0;left:0;width:100vw;height:120px;background:#fff;z-index:99999';
+  chars.forEach((c, i) => {
+    // one fixed, whole-pixel cell per character: equal glyphs give equal pixels
+    const cell = document.createElement('div');
+    cell.textContent = c;
+    cell.style.cssText = `position:absolute;top:0;left:${i * 110}px;width:100px;height:100px;` +
+      `line-height:100px;text-align:center;color:#000;font-family:${getComputedStyle(h).fontFamily};` +
+      'font-size:64px;font-weight:400;font-style:normal';
+    box.appendChild(cell);
+  });
+  document.body.appendChild(box);
+}
+"""
+
+
+def _character_shots(page, chars):
+    page.evaluate(CHARACTER_SHOTS, chars)
+    shots = [cell.screenshot() for cell in page.query_selector_all("#glyph-check div")]
+    page.evaluate("document.getElementById('glyph-check').remove()")
+    return shots
+
+
+def _distinct_images(shots):
+    from PIL import Image, ImageChops
+    import io
+
+    # ink or paper, so that anti-aliasing cannot make two equal glyphs differ
+    images = [Image.open(io.BytesIO(shot)).convert("L").point(lambda v: 255 if v > 128 else 0) for shot in shots]
+    distinct = []
+    for image in images:
+        if all(ImageChops.difference(image, other).getbbox() is not None for other in distinct):
+            distinct.append(image)
+    return len(distinct)
+
+
+def test_chinese_text_renders_with_a_real_font(site, server_url, browser_context):
+    page = _open(browser_context, server_url + "zh/book/08_receptive_field.html")
+    try:
+        title = page.evaluate("document.querySelector('article h1').textContent")
+        chars = sorted({c for c in title if "\u4e00" <= c <= "\u9fff"})[:6]
+        assert len(chars) >= 3, f"the zh chapter's title {title!r} has too few Chinese characters: untranslated?"
+        # Private-use code points that no font draws: the same box each time, which the check must see.
+        control = ["\ue000", "\ue001", "\ue002", "\ue003"]
+        assert _distinct_images(_character_shots(page, control)) == 1, "the tofu control did not render as boxes"
+        distinct = _distinct_images(_character_shots(page, chars))
+        shots = os.environ.get("CONVLAB_ZH_SHOTS")
+        if shots:
+            pathlib.Path(shots).mkdir(parents=True, exist_ok=True)
+            page.query_selector("article h1").screenshot(path=str(pathlib.Path(shots) / "zh-heading.png"))
+    finally:
+        page.close()
+    assert distinct == len(chars), (
+        f"{len(chars)} different characters of {title!r} drew only {distinct} different glyphs: "
+        "no CJK font (install fonts-noto-cjk: `make browser`)")
+
+
+DOWNLOAD_PAGE = "en/book/05_padding_and_stride.html"
 
 
 def test_the_notebook_button_downloads_the_notebook_over_http(site, server_url, browser_context):

@@ -81,16 +81,26 @@ NOWRAP_MAX_CHARS = 40  # inline code up to this length never wraps; longer code 
 TOGGLE_LABEL = re.compile(r'<summary aria-label="Toggle hidden content">')
 
 
+def build_root(app):
+    """The build's _build folder: where the execution cache, the doctrees and vendored assets live.
+
+    `jupyter-book build` writes html to _build/html, but tools/build_book.py writes each edition to
+    _build/html/<lang>: the execution cache's folder is the same for both.
+    """
+    cache = app.config.nb_execution_cache_path
+    return pathlib.Path(cache).resolve().parent if cache else pathlib.Path(app.outdir).parent
+
+
 def rerun_chapters_if_convlab_changed(app, config):
     # config-inited comes before Sphinx loads its saved environment and before any execution.
     package = pathlib.Path(app.srcdir) / "src" / "convlab"
-    build_dir = pathlib.Path(app.outdir).parent
+    build_dir = build_root(app)
     if invalidate_cache.invalidate_if_changed(package, build_dir):
         logger.info(f"[book] {package} changed since the last build: every chapter runs again")
 
 
 def serve_mathjax_locally(app, config):
-    cache_dir = pathlib.Path(app.outdir).parent / ".vendor"
+    cache_dir = build_root(app) / ".vendor"
     static = vendor_assets.ensure_mathjax(cache_dir)
     config.html_static_path = [*config.html_static_path, str(static)]
     config.mathjax_path = vendor_assets.MATHJAX_PATH
