@@ -8,7 +8,7 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 from nbgrader import utils
 
 from convgrade.exporter import read_submission
-from convgrade.execution import TidyOutputs
+from convgrade.execution import TidyOutputs, failed_from as failed_from_kernel
 from convgrade.feedback import HIDDEN_NOTE, HideHiddenTests
 from convgrade.sanitize import DropDuplicateIds
 from convgrade.status import flags_of
@@ -109,3 +109,32 @@ def test_unreadable_submissions_are_told_apart_from_notebooks():
     assert read_submission('{"cells": "none"}')[1] == "JSON without a list of cells"
     assert read_submission('{"cells": [{"source": "x"}]}')[1] == "cell 1 is malformed"
     assert read_submission("[]")[1] == "JSON without a list of cells"
+
+
+def recheck_statuses(failed_from, gone):
+    """Statuses of a notebook whose re-check stopped at `gone` (cell index, why, timed out?)."""
+    from convgrade.verify import VerifyOutsideKernel
+    cells = [new_code_cell("answer = 1"), graded_cell(grade_id="first"),
+             new_code_cell("import time; time.sleep(60)", outputs=[error("CellTimeoutError", "")]),
+             graded_cell(grade_id="second"), new_code_cell("import os; os._exit(1)"), graded_cell(grade_id="third")]
+    nb = new_notebook(cells=cells)
+    if failed_from == "from the kernel":
+        failed_from = failed_from_kernel(cells, died_at=4)
+    judged = type("Verdict", (), {"judged": True, "passed": True, "outputs": [], "kind": "passed", "message": ""})()
+    VerifyOutsideKernel()._record(nb, {"first": (judged, judged)}, gone, failed_from, {})
+    return [f["status"] for f in flags_of(nb)], nb
+
+
+def test_a_recheck_that_stops_where_the_kernel_got_stuck_is_the_students_doing():
+    # the kernel: cell 3 stopped at its time limit, the kernel died in cell 5; the re-check died in cell 3
+    statuses, nb = recheck_statuses("from the kernel", gone=(2, "the re-check process ended", False))
+    assert "grader error" not in statuses
+    assert [o.ename for o in nb.cells[3].outputs] == ["KernelDied"]
+
+
+def test_a_recheck_that_stops_where_the_kernel_ran_on_is_a_grader_error():
+    statuses, nb = recheck_statuses(None, gone=(2, "the re-check process ended", False))
+    assert statuses == ["grader error"] and nb.cells[3].outputs[0].ename == "NotReChecked"
+    # a kernel that died later than where the re-check stopped does not excuse it either
+    statuses, _ = recheck_statuses(4, gone=(2, "the re-check process ended", False))
+    assert statuses == ["grader error"]

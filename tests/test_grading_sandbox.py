@@ -5,8 +5,10 @@ process and its proxies. Each test does what a determined student's code could d
 from the grader's side that it did not work: the course and other folders are out of sight, the
 host is unchanged, limits hold, nothing survives, and no object of the student's decides a test.
 """
+import ast
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 import time
@@ -83,13 +85,26 @@ def test_only_the_box_folder_is_writable_and_nothing_outside_changes(submission,
 
 
 def test_memory_disk_and_file_size_are_capped(submission):
-    code, _ = run_in_box("x = bytearray(3 << 30)\nprint('allocated')", memory_mb=512)
-    assert code != 0
+    code, out = run_in_box("x = bytearray(3 << 30)\nprint('allocated')", memory_mb=512)
+    assert code == 1 and "MemoryError" in out and "allocated" not in out  # at once, not the OOM killer
     code, out = run_in_box("f = open('big', 'wb')\nfor _ in range(64):\n    f.write(b'x' * (1 << 20))\n",
                            disk_mb=16, file_mb=1024)
     assert code != 0 and "No space left" in out
     code, _ = run_in_box("open('big', 'wb').write(b'x' * (5 << 20))", file_mb=2)
     assert code != 0
+
+
+def test_the_processes_of_a_box_share_its_memory_where_the_machine_has_cgroups():
+    # each child stays under the per-process limit; four of them together do not fit in 512 MB
+    code = ("import os\nkids = []\nfor _ in range(4):\n    pid = os.fork()\n    if pid == 0:\n"
+            "        x = bytearray(300 << 20); x[::4096] = b'x' * len(x[::4096]); import time; time.sleep(5); os._exit(0)\n"
+            "    kids.append(pid)\nprint('signals', sorted(os.waitpid(k, 0)[1] & 0x7f for k in kids))")
+    with isolation.Box(settings(memory_mb=512)) as box:
+        if not any(controller == "memory" for controller, _ in box.cgroups):
+            pytest.skip("no writable memory cgroup on this machine: only the per-process limit applies")
+        process = box.popen([sys.executable, "-I", "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        out = process.communicate(timeout=60)[0].decode()
+    assert "signals" in out and signal.SIGKILL in ast.literal_eval(out.split("signals", 1)[1].strip()), out
 
 
 def test_a_fork_bomb_is_contained_and_leaves_nothing_behind():

@@ -43,6 +43,21 @@ def seed_source(seed):
             f"m['torch'].manual_seed(s) if 'torch' in m else None))({seed})")
 
 
+def timed_out_cells(cells):
+    """Indices of the code cells that nbclient stopped at the per-cell time limit."""
+    return [index for index, cell in enumerate(cells)
+            if cell.cell_type == "code" and any(o.get("ename") == "CellTimeoutError" for o in cell.outputs)]
+
+
+def failed_from(cells, died_at):
+    """The cell from which a kernel that died at died_at stopped working.
+
+    A cell stopped at its time limit, then a dead kernel: the trouble began at the last such cell,
+    and a re-check that stops there stops on the same student code, not on the grader.
+    """
+    return (timed_out_cells(cells[:died_at]) or [died_at])[-1]
+
+
 class ResilientExecute(Execute):
     """Execute in a sandboxed kernel, seeded per cell, bounded, surviving a dead kernel."""
 
@@ -70,7 +85,7 @@ class ResilientExecute(Execute):
             nb = self.nb
         if self._died_at is not None:
             status.record(nb, "kernel died", f"the kernel died while running cell {self._died_at + 1}")
-            resources.setdefault("convgrade", {})["kernel_died_at"] = self._died_at
+            resources.setdefault("convgrade", {})["kernel_failed_from"] = failed_from(nb.cells, self._died_at)
         if not self._settings.isolated:
             status.record(nb, "not isolated", "graded without a sandbox (Isolation.mode = 'none')")
         return nb, resources
@@ -182,7 +197,6 @@ class TidyOutputs(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         nb, resources = super().preprocess(nb, resources)
-        for number, cell in enumerate(nb.cells, start=1):
-            if cell.cell_type == "code" and any(o.get("ename") == "CellTimeoutError" for o in cell.outputs):
-                status.record(nb, "timed out", f"cell {number} ran past the per-cell time limit")
+        for index in timed_out_cells(nb.cells):
+            status.record(nb, "timed out", f"cell {index + 1} ran past the per-cell time limit")
         return nb, resources

@@ -11,8 +11,8 @@ tree:
 - no network, its own pid, IPC and UTS namespaces, `--die-with-parent`;
 - a non-root uid with no capabilities (`setpriv`), even when the grader runs as root: a uid of its
   own per concurrent sandbox slot, so a fork bomb in one cannot starve another;
-- limits on memory and processes (a cgroup where the machine has one) and on CPU time, open
-  files and file size (rlimits).
+- limits on memory and processes (a cgroup where the machine has one) and on each process's
+  memory, CPU time, open files and file size (rlimits).
 
 Without bubblewrap (macOS, Linux without user namespaces) grading refuses to start unless the
 instructor chose `Isolation.mode = "none"` (`make grade --no-isolation`); the rows are then
@@ -46,7 +46,7 @@ class Isolation(LoggingConfigurable):
     mode = Enum(["bubblewrap", "none"], "bubblewrap",
                 help="'bubblewrap' (every submission in its own sandbox) or 'none' (rows flagged "
                      "'not isolated')").tag(config=True)
-    memory_mb = Integer(1536, help="memory of one sandbox (its cgroup)").tag(config=True)
+    memory_mb = Integer(1536, help="memory of one sandbox (its cgroup) and of each process in it").tag(config=True)
     processes = Integer(128, help="processes and threads of one sandbox").tag(config=True)
     open_files = Integer(256, help="open files per process").tag(config=True)
     file_mb = Integer(64, help="largest file a sandbox may write").tag(config=True)
@@ -288,8 +288,11 @@ class Box:
         _, stage_in, tmp = self._inside()
         enter = [f"echo $$ > {folder}/cgroup.procs" for _, folder in self.cgroups]
         prefix = ["/bin/sh", "-c", "; ".join(enter + ['exec "$@"']), "sh"]
+        # --data: one process's heap past the sandbox's memory fails at once with MemoryError, where
+        # the cgroup's OOM killer would end the kernel after a wait that depends on the machine's load
+        # (measured in CI: the cell then ran past its time limit too). The cgroup still caps the box.
         limits = ["prlimit", f"--cpu={s.cpu_seconds}", f"--nofile={s.open_files}",
-                  f"--fsize={s.file_mb << 20}", "--core=0"]
+                  f"--fsize={s.file_mb << 20}", f"--data={s.memory_mb << 20}", "--core=0"]
         if s.isolated:
             limits.append(f"--nproc={s.processes}")  # counted per uid: each slot has its own
         # Inside a sandbox the command is pid 2 in bubblewrap's process group: setsid gives it a group

@@ -111,11 +111,11 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
         key = seed_key(self, coursedir, info)
         stored = self._stored_sources(info)
         folder = resources.get("metadata", {}).get("path") or "."
-        died_at = resources.get("convgrade", {}).get("kernel_died_at")
+        failed_from = resources.get("convgrade", {}).get("kernel_failed_from")
         seconds = self.cell_timeout or self.config.Execute.get("timeout", 30) or 30
         verdicts, gone = recheck(nb, stored, key, content, folder, isolation.Isolation(parent=self), seconds,
                                  self.total_timeout, self.partial_credit, self.config)
-        self._record(nb, verdicts, gone, died_at, stored)
+        self._record(nb, verdicts, gone, failed_from, stored)
         return nb, resources
 
     def _stored_sources(self, info):
@@ -123,7 +123,12 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
             notebook = gb.find_notebook(info["notebook"], info["assignment"])
             return {c.name: c.source for c in notebook.source_cells}
 
-    def _record(self, nb, verdicts, gone, died_at, stored):
+    def _record(self, nb, verdicts, gone, failed_from, stored):
+        """Turn the grader's verdicts into the test cells' outputs and the notebook's statuses.
+
+        failed_from is the cell from which the kernel stopped working (None if it never died): a
+        re-check that stopped there or later stopped on the student's code, not the grader's.
+        """
         suspicious, unchecked, slow, lost = [], [], [], []
         for index, cell in enumerate(nb.cells):
             if not is_test(cell):
@@ -133,7 +138,7 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
             points = float(cell.metadata["nbgrader"].get("points", 0))
             full = stored.get(grade_id)
             if grade_id not in verdicts:  # the re-check ended before this test
-                kernel_dead = died_at is not None and gone is not None and died_at <= gone[0]
+                kernel_dead = failed_from is not None and gone is not None and failed_from <= gone[0]
                 if not kernel_dead:
                     lost.append(grade_id)
                     why = gone[1] if gone else "no re-check"
