@@ -1,8 +1,9 @@
 # One-command set-up: every target creates .venv on first use and re-installs only when
 # requirements.txt, pyproject.toml or tools/lab_settings.py changed (the stamp is older).
-# pip runs at error level (-qq), its full log in .venv/pip-install.log: at warning level it prints
-# one "Location ... is ignored: it is neither a file nor a directory" per package and per local
-# package mirror of this machine's pip configuration that lacks it (184 lines on a fresh clone).
+# pip installs uv and the pinned torch, without dependencies: pip takes torch's CPU build from
+# this machine's local wheels, which uv does not look at. uv installs the rest (torch's own
+# dependencies included): measured on a fresh clone, 5 min 29 s with pip alone (it resolves one
+# package page at a time), 96 s this way. Both installers' logs go to .venv/install.log.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -28,11 +29,13 @@ setup: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml tools/lab_settings.py
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@echo "Installing the course environment into $(VENV) (first time: about 3 minutes):"
+	@echo "Installing the course environment into $(VENV) (first time: about a minute):"
 	@echo "  $$(grep -v '^#' requirements.txt | tr '\n' ' ')"
-	@echo "  pip's full log: $(VENV)/pip-install.log"
-	@rm -f $(VENV)/pip-install.log
-	$(PY) -m pip install -qq --log $(VENV)/pip-install.log -r requirements.txt
+	@echo "  the installers' log: $(VENV)/install.log"
+	@rm -f $(VENV)/install.log
+	$(PY) -m pip install -qq --no-deps --log $(VENV)/install.log uv "$$(grep '^torch==' requirements.txt)"
+	$(VENV)/bin/uv pip install --python $(PY) -r requirements.txt >> $(VENV)/install.log 2>&1 \
+	  || { tail -30 $(VENV)/install.log; exit 1; }
 	@$(PY) tools/lab_settings.py
 	@touch $(STAMP)
 	@echo "make setup: $(VENV) installed in $(ELAPSED)"
