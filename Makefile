@@ -16,7 +16,7 @@ ELAPSED = $$(( $$(date +%s) - $(START) )) s
 # The suite in two parts (markers from tests/conftest.py): first in parallel on every core, tests
 # sharing one expensive fixture kept on one worker (--dist loadgroup); then, alone, the tests with
 # wall-clock limits (marker `serial`). $(1): a marker expression for both parts ("" for all).
-PYTEST_PARALLEL := -n auto --dist loadgroup
+PYTEST_PARALLEL := -n auto --dist loadgroup --durations=25
 pytest_in_parts = status=0; \
 	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not serial$(if $(1), and $(1))" || status=$$?; \
 	$(PY) -m pytest -m "serial$(if $(1), and $(1))" || status=$$?
