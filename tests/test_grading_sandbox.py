@@ -108,13 +108,28 @@ def test_the_processes_of_a_box_share_its_memory_where_the_machine_has_cgroups()
 
 
 def test_a_fork_bomb_is_contained_and_leaves_nothing_behind():
+    # its own uid range, so that only this box's processes count
     code, out = run_in_box(
         "import os, time\nkids = 0\ntry:\n    while True:\n        if os.fork() == 0:\n            time.sleep(60); os._exit(0)\n"
-        "        kids += 1\nexcept OSError:\n    print('stopped after', kids)\n", processes=32, timeout=60)
+        "        kids += 1\nexcept OSError:\n    print('stopped after', kids)\n", processes=32, timeout=60,
+        uid_base=64100, slots=4)
     assert "stopped after" in out and int(out.split()[-1]) < 40
     time.sleep(0.5)
-    leftovers = [p for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real >= 61000]
+    leftovers = [p for p in psutil.process_iter(["uids"]) if p.info["uids"] and 64100 <= p.info["uids"].real < 64104]
     assert leftovers == [], "a killed box leaves no process behind"
+
+
+def test_a_new_box_kills_what_a_dead_grader_left_running_under_its_uid():
+    # a leftover that outlived its grader (no box holds the slot any more), as seen in CI
+    stray = subprocess.Popen(["setpriv", "--reuid=64200", "--regid=64200", "--clear-groups", "sleep", "300"])
+    try:
+        time.sleep(0.5)
+        assert stray.poll() is None
+        with isolation.Box(settings(uid_base=64200, slots=1)) as box:
+            assert box.uid == 64200
+            assert stray.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        stray.kill()
 
 
 def test_a_process_that_escapes_into_the_background_dies_with_the_box():

@@ -23,6 +23,7 @@ import fcntl
 import functools
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -102,12 +103,29 @@ def _take_slot(base, count):
         handle = os.open(os.path.join(SLOT_FOLDER, str(uid)), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _reap(uid)
             return uid, handle
         except OSError as error:
             os.close(handle)
             if error.errno not in (errno.EAGAIN, errno.EACCES):
                 raise
     raise RuntimeError(f"all {count} sandbox slots are in use")
+
+
+def _reap(uid):
+    """SIGKILL every process still running as uid. A slot is free only when the grader that held it
+    is gone, so these are leftovers of its sandbox (seen in CI: a kernel whose bubblewrap outlived
+    its grader), and a new sandbox must not share a uid with them: they could signal or trace it."""
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/status") as handle:
+                owner = next(int(line.split()[1]) for line in handle if line.startswith("Uid:"))
+            if owner == uid:
+                os.kill(int(name), signal.SIGKILL)
+        except (OSError, ValueError, StopIteration):
+            pass  # gone already, or not ours to kill
 
 
 # ---------------------------------------------------------------- cgroups (v1 or v2, where writable)

@@ -85,8 +85,11 @@ for pattern in ("{course}/source/*/*", "{course}/source/*", "{course}/submitted/
 
 HOG_MEMORY = "hog = bytearray(3 << 30)\nhog[::4096] = b'x' * len(hog[::4096])\n"
 HOG_DISK = "with open('big.bin', 'wb') as handle:\n    for _ in range(2048):\n        handle.write(b'x' * (1 << 20))\n"
-FLOOD_OUTPUT = ("chunk = 'x' * (1 << 20)\nfor _ in range(64):  # 64 MiB, a message at a time\n"
-                "    print(chunk, flush=True)\nprint('y' * (200 << 20))  # and one 200 MiB message\n")
+# 4x the grader's cap on a cell's output (2 M characters), a message at a time, then one message
+# past the kernel socket's limit (32 MiB). (It was 64 MiB and 200 MiB: on a loaded CI machine the
+# cell then ran past its 10 s limit, and the flood was graded "timed out" instead of "ok".)
+FLOOD_OUTPUT = ("chunk = 'x' * (1 << 20)\nfor _ in range(8):  # 8 MiB, a message at a time\n"
+                "    print(chunk, flush=True)\nprint('y' * (40 << 20))  # and one 40 MiB message\n")
 TRICKLE = '''import time
 try:
     from convgrade import wire
