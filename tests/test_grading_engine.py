@@ -8,6 +8,8 @@ import json
 import os
 import socket
 import struct
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -242,3 +244,41 @@ def test_only_html_stays_in_feedback(tmp_path):
     os.symlink("/etc/passwd", page / "link.html")
     only_html(str(tmp_path), "feedback")(assignment="a", student="bob", notebooks=[])
     assert sorted(p.name for p in page.rglob("*")) == ["practice.html"]
+
+
+# ---------------------------------------------------------------- gradebook
+
+def _schema(path):
+    import sqlite3
+    with sqlite3.connect(path) as db:
+        tables = sorted(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+        return tables, db.execute("SELECT version_num FROM alembic_version").fetchall()
+
+
+def test_a_stamped_gradebook_is_the_one_nbgrader_makes_without_its_alembic_subprocess(tmp_path, monkeypatch):
+    """The oracle: a gradebook nbgrader creates on its own (it runs `alembic heads` to stamp it)."""
+    import nbgrader.api
+    from nbgrader.api import Gradebook
+
+    from convgrade.gradebook import stamp_if_new
+    monkeypatch.setenv("PATH", f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")  # its `alembic`
+    with Gradebook(f"sqlite:///{tmp_path / 'nbgrader.db'}"):
+        pass
+    monkeypatch.setattr(nbgrader.api, "get_alembic_version",
+                        lambda: pytest.fail("nbgrader ran alembic for a stamped gradebook"))
+    ours = f"sqlite:///{tmp_path / 'ours.db'}"
+    assert stamp_if_new(ours) is True
+    with Gradebook(ours) as gb:
+        gb.add_assignment("a1")
+    assert _schema(tmp_path / "ours.db") == _schema(tmp_path / "nbgrader.db")
+    assert stamp_if_new(ours) is False  # a gradebook in use is left alone
+    with Gradebook(ours) as gb:
+        assert [a.name for a in gb.assignments] == ["a1"]
+
+
+def test_importing_nbgrader_builds_no_iri_grammars():
+    """requirements.txt keeps jsonschema below 4.25, whose format extra imports rfc3987_syntax:
+    some 35 Lark grammars built in every grading process that imports nbformat (1.7 s each here)."""
+    code = "import sys, nbgrader.apps; print('rfc3987_syntax' in sys.modules, 'lark' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]

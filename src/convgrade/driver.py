@@ -153,7 +153,10 @@ def _check_isolation(config):
 def _check_database(db_url):
     """A clear error naming db_url before anything is graded, if the gradebook cannot be reached."""
     from nbgrader.api import Gradebook
+
+    from .gradebook import stamp_if_new
     try:
+        stamp_if_new(db_url)
         with Gradebook(db_url) as gb:
             gb.assignments  # noqa: B018 (a query: it fails if the database does not answer)
     except Exception as error:
@@ -167,6 +170,8 @@ def _prepare_assignment(config, assignment, want_template):
     import copy
 
     from nbgrader.apps import NbGraderAPI
+
+    from .gradebook import stamp_if_new
     with tempfile.TemporaryDirectory(prefix="convgrade-release-") as release:
         local = copy.deepcopy(config)  # (Config(config) would share, and change, its sections)
         local.CourseDirectory.release_directory = release
@@ -176,6 +181,7 @@ def _prepare_assignment(config, assignment, want_template):
         if not want_template:
             return None
         local.CourseDirectory.db_url = f"sqlite:///{release}/template.db"
+        stamp_if_new(local.CourseDirectory.db_url)
         result = NbGraderAPI(config=local).generate_assignment(assignment, force=True, create=True)
         if not result["success"]:
             raise CourseError(f"nbgrader generate_assignment {assignment} failed:\n{result.get('error', '')}")
