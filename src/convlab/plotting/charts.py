@@ -1,10 +1,13 @@
 """Loss curves, receptive fields, and a message drawn over a whole figure."""
+import weakref
+
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from .text import PathLabels
+from .ticks import DrawnAxis
 
 __all__ = [
     "LossCurve",
@@ -20,20 +23,38 @@ __all__ = [
 ]
 
 
+_LOSS_AXES = weakref.WeakKeyDictionary()  # Axes -> the DrawnAxis pair of the loss curves drawn in it
+
+
 class LossCurve:
-    """A training loss per epoch on a log scale (Line2D `line`), updated with set_data."""
+    """A training loss per epoch on a log scale (Line2D `line`), updated with set_data.
+
+    Its ticks are matplotlib's (log scale: powers of ten, minor ticks between them), drawn as a
+    few artists (`DrawnAxis`): the explorer redraws this chart on every change.
+    """
 
     def __init__(self, ax, *, color="tab:blue"):
         self.ax = ax
         (self.line,) = ax.plot([], [], "o-", color=color, ms=3, lw=1.5)
+        self.ticks = _LOSS_AXES.get(ax)  # several curves on one axes share its ticks
+        if self.ticks is None:
+            _LOSS_AXES[ax] = self.ticks = self._set_up_axes(ax)
+
+    @staticmethod
+    def _set_up_axes(ax):
         ax.set_yscale("log", nonpositive="clip")
         ax.set_xlabel("epoch", fontsize=9)
         ax.set_ylabel("loss", fontsize=9)
-        ax.tick_params(labelsize=8)
-        ax.grid(True, which="major", alpha=0.3)
+        ax.tick_params(labelsize=8)  # (how many ticks fit follows the label size)
+        grid = {"alpha": 0.3}
+        x, y = ax.xaxis, ax.yaxis  # matplotlib's locators and formatters for these scales
+        return [DrawnAxis(ax, "x", major=x.get_major_locator(), major_format=x.get_major_formatter(), labelsize=8,
+                          grid=grid),
+                DrawnAxis(ax, "y", major=y.get_major_locator(), major_format=y.get_major_formatter(),
+                          minor=y.get_minor_locator(), minor_format=y.get_minor_formatter(), labelsize=8, grid=grid)]
 
     def artists(self):
-        return [self.line]
+        return [self.line, *(artist for ticks in self.ticks for artist in ticks.artists())]
 
     def set_data(self, losses):
         """losses: one value per epoch (epoch 1 first); non-finite values are dropped."""
@@ -47,6 +68,8 @@ class LossCurve:
             self.ax.set_ylim(lo / 2, hi * 2)
         else:
             self.ax.set_ylim(1e-3, 1)
+        for ticks in self.ticks:
+            ticks.update()
         return self
 
 
