@@ -502,3 +502,15 @@ def test_the_views_png_holds_the_canvas_pixels_exactly(alpha):
     png = PILImage.open(io.BytesIO(encode_png(rgba)))
     assert png.mode == ("RGB" if alpha == 255 else "RGBA")
     assert np.array_equal(np.asarray(png.convert("RGBA")), rgba)
+
+
+def test_a_reason_is_wrapped_where_matplotlib_would_wrap_it():
+    explorer = explore.pooling_explorer()
+    explorer.set(kernel_size=1, padding=2)  # invalid: the reason fills more than a line
+    text = explorer.message.text
+    shown = text.get_text()
+    assert "\n" in shown and shown.replace("\n", " ") == explorer.state["error"]
+    text.set_wrap(True)
+    text.set_text(explorer.state["error"])
+    explorer.figure.canvas.draw()
+    assert shown == text._get_wrapped_text()

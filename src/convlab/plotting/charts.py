@@ -1,10 +1,11 @@
 """Loss curves, receptive fields, and a message drawn over a whole figure."""
+import math
 import weakref
 
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FixedLocator, MaxNLocator
 
 from .text import PathLabels
 from .ticks import DrawnAxis
@@ -87,12 +88,18 @@ class LayerSizes:
         self.labels = PathLabels(ax, clip_on=False)
         ax.set_xlabel("layer", fontsize=9)
         ax.set_ylabel(ylabel, fontsize=9)
-        ax.tick_params(labelsize=8)
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=8)  # (how many ticks fit follows the label size)
+        # matplotlib's ticks (one per layer; integers up the side), drawn as a few artists: the
+        # receptive-field explorer redraws this chart on every change
+        self.layers = FixedLocator([1])
+        grid = {"alpha": 0.3}
+        self.ticks = [DrawnAxis(ax, "x", major=self.layers, major_format=ax.xaxis.get_major_formatter(), labelsize=8,
+                                grid=grid),
+                      DrawnAxis(ax, "y", major=MaxNLocator(integer=True), major_format=ax.yaxis.get_major_formatter(),
+                                labelsize=8, grid=grid)]
 
     def artists(self):
-        return [self.line, self.labels.collection]
+        return [self.line, self.labels.collection, *(artist for ticks in self.ticks for artist in ticks.artists())]
 
     def set_data(self, values):
         """values: one number per layer, layer 1 first."""
@@ -103,8 +110,10 @@ class LayerSizes:
         self.labels.set([(x, y + 0.03 * top) for x, y in zip(layers, values)], [f"{v:g}" for v in values],
                         fontsize=8, block=True)
         self.ax.set_xlim(0.5, len(values) + 0.5)
-        self.ax.set_xticks(layers)
+        self.layers.locs = layers  # a tick per layer
         self.ax.set_ylim(0, top * 1.18 + 1)
+        for ticks in self.ticks:
+            ticks.update()
         return self
 
 
@@ -221,6 +230,31 @@ def plot_receptive_field(ax, taps):
     return ReceptiveFieldMap(ax).set_data(taps)
 
 
+def _wrapped(text, prop, figure):
+    """`text` with the line breaks matplotlib's wrap=True puts in a text centred on the figure: as
+    many words on a line as fit the figure's width, measured as matplotlib measures them. The
+    widths grow with the words, so the words that fit are found by bisection (about 5 lines
+    measured per line kept, where matplotlib measures a line per word: 50 ms for a long reason)."""
+    renderer = figure.canvas.get_renderer()
+    limit = figure.bbox.width
+
+    def width(words):
+        w, _, _ = renderer.get_text_width_height_descent(" ".join(words), prop, ismath=False)
+        return math.ceil(w)
+
+    lines = []
+    for paragraph in text.split("\n"):
+        words = paragraph.split(" ")
+        while words:
+            fits, too_many = 1, len(words) + 1  # one word always goes on a line
+            while too_many - fits > 1:
+                middle = (fits + too_many) // 2
+                fits, too_many = (middle, too_many) if width(words[:middle]) <= limit else (fits, middle)
+            lines.append(" ".join(words[:fits]))
+            words = words[fits:]
+    return "\n".join(lines)
+
+
 class Message:
     """A reason written over the whole figure (e.g. why a combination is invalid), hidden by default."""
 
@@ -229,14 +263,14 @@ class Message:
                               zorder=50, visible=False)
         figure.add_artist(self.veil)
         self.text = figure.text(0.5, 0.5, "", ha="center", va="center", fontsize=11, color="darkred",
-                                wrap=True, zorder=51, visible=False,
+                                zorder=51, visible=False,  # wrapped by show(), as wrap=True would
                                 bbox=dict(boxstyle="round,pad=0.6", fc="mistyrose", ec="darkred"))
 
     def artists(self):
         return [self.veil, self.text]
 
     def show(self, text):
-        self.text.set_text(text)
+        self.text.set_text(_wrapped(text, self.text.get_fontproperties(), self.text.get_figure(root=True)))
         self.veil.set_visible(True)
         self.text.set_visible(True)
 

@@ -109,3 +109,4 @@ def math_outline(text, prop):
             codes.append(kinds)
     path = Path(np.concatenate(vertices) * _SCALE, np.concatenate(codes)) if vertices else Path(np.empty((0, 2)))
     return path, (width * _SCALE, height * _SCALE, depth * _SCALE)
+

@@ -52,7 +52,7 @@ class ColorScale:
     `update()` follows the mappable's colour map and limits (FeatureMap calls it on every change).
     """
 
-    def __init__(self, ax, mappable, *, label=None, fontsize=8, fraction=0.06, pad=0.04):
+    def __init__(self, ax, mappable, *, label=None, fontsize=8, fraction=0.06, pad=0.04, tick_room=3):
         self.mappable = mappable
         self.fontsize = fontsize
         figure = np.ravel(ax)[0].figure
@@ -66,9 +66,10 @@ class ColorScale:
         self.ax.yaxis.set_visible(False)
         self.ticks = PathLabels(self.ax, clip_on=False, coords="axes", in_layout=True)
         # new numbers at every change: laid out as zeros up to the next multiple of 3 characters, and
-        # at least 6 (as wide as any digit; a minus sign is wider, but the rounding up covers it), so
-        # that the usual ticks ("0", "0.5", "−1.25") share one layout and only a longer one re-lays out
-        self.ticks.collection.layout_stand_in = lambda tick: "0" * max(6, -(-len(tick) // 3) * 3)
+        # at least `tick_room` (as wide as any digit; a minus sign is wider, but the rounding up covers
+        # it): a feature map's bar asks for 6, so that its usual ticks ("0", "0.5", "−1.25") share
+        # one layout and only a longer one re-lays out
+        self.ticks.collection.layout_stand_in = lambda tick: "0" * max(tick_room, -(-len(tick) // 3) * 3)
         self.title = PathLabels(self.ax, clip_on=False, coords="axes", in_layout=True)
         if label:
             self.title.set([(0.5, 1.03)], [label], "black", fontsize, block=True)
@@ -135,7 +136,9 @@ class FeatureMap:
         self.image = cache_pixels(ax.imshow(np.zeros((2, 2)), cmap=MAGNITUDE_CMAP, interpolation=interpolation,
                                             vmin=0, vmax=1))
         _clean(ax)
-        self.colorbar = add_colorbar(ax, self.image, label=label, fast=fast_text) if colorbar else None
+        # (fast: ticks laid out as 6 characters, so that a new map's ticks do not re-lay out the figure)
+        self.colorbar = add_colorbar(ax, self.image, label=label, fast=fast_text,
+                                     **({"tick_room": 6} if fast_text else {})) if colorbar else None
         self._shape = self._title = None  # what the last set_data showed
 
     def artists(self):
