@@ -489,3 +489,28 @@ def test_notebook_outputs_show_static_once_and_widget_live(preamble):
     assert "application/vnd.jupyter.widget-view+json" in live[0].data
     assert state[0].data["text/plain"] == "3"
     assert not [o for cell in nb.cells for o in cell.outputs if o.output_type == "stream"]
+
+
+@pytest.mark.parametrize("alpha", [255, 128])
+def test_the_views_png_holds_the_canvas_pixels_exactly(alpha):
+    """encode_png writes an opaque canvas as RGB and any other as RGBA: either way the same pixels."""
+    from convlab.explore._png import encode_png
+
+    rgba = np.random.default_rng(1).integers(0, 256, (37, 53, 4), dtype=np.uint8)
+    rgba[..., 3] = alpha
+    rgba[5, 7, 3] = 255  # one opaque pixel does not make the canvas opaque
+    png = PILImage.open(io.BytesIO(encode_png(rgba)))
+    assert png.mode == ("RGB" if alpha == 255 else "RGBA")
+    assert np.array_equal(np.asarray(png.convert("RGBA")), rgba)
+
+
+def test_a_reason_is_wrapped_where_matplotlib_would_wrap_it():
+    explorer = explore.pooling_explorer()
+    explorer.set(kernel_size=1, padding=2)  # invalid: the reason fills more than a line
+    text = explorer.message.text
+    shown = text.get_text()
+    assert "\n" in shown and shown.replace("\n", " ") == explorer.state["error"]
+    text.set_wrap(True)
+    text.set_text(explorer.state["error"])
+    explorer.figure.canvas.draw()
+    assert shown == text._get_wrapped_text()

@@ -146,3 +146,68 @@ def test_explorer_figures_fit_the_books_column():
     """The site shows figures at most 7 inches wide at 8 pt: a wider figure would shrink its labels."""
     wide = {build.__name__: build().figure.get_figwidth() for build in BUILDERS}
     assert all(width <= 7.0 for width in wide.values()), wide
+
+
+# --- drawn ticks: matplotlib's ticks and labels, drawn as a few artists ------------------------
+
+
+def _matplotlib_ticks(ylim, xlim):
+    """The labels matplotlib's own log axis shows for these limits (the look DrawnAxis keeps)."""
+    figure = new_figure(figsize=(3, 2.5), layout="constrained")
+    ax = figure.subplots()
+    ax.set_yscale("log")
+    ax.tick_params(labelsize=8)
+    ax.set_ylim(*ylim)
+    ax.set_xlim(*xlim)
+    figure.canvas.draw()
+
+    def shown(axis, minor):  # the labels of the ticks inside the view (an axis keeps spare ones)
+        lo, hi = sorted(axis.get_view_interval())
+        ticks = axis.get_minor_ticks() if minor else axis.get_major_ticks()
+        return [t.label1.get_text() for t in ticks if lo <= t.get_loc() <= hi and t.label1.get_text()]
+
+    return sorted(shown(ax.xaxis, False)), sorted(shown(ax.yaxis, False) + shown(ax.yaxis, True))
+
+
+@pytest.mark.parametrize("ylim", [(1e-3, 1.0), (0.05, 20.0), (4.0, 18.0), (1e-12, 1e21)])
+def test_a_loss_curves_ticks_are_matplotlibs_and_follow_its_limits(ylim):
+    from convlab.plotting import LossCurve
+
+    figure = new_figure(figsize=(3, 2.5), layout="constrained")
+    ax = figure.subplots()
+    curve = LossCurve(ax).set_data(np.geomspace(ylim[1] / 2, ylim[0] * 2, 12))
+    ax.set_ylim(*ylim)  # changed after set_data: the next draw follows it
+    figure.canvas.draw()
+    x_ticks, y_ticks = curve.ticks
+    drawn_x = sorted(x_ticks.labels["major"].strings)
+    drawn_y = sorted(y_ticks.labels["major"].strings + y_ticks.labels["minor"].strings)
+    assert (drawn_x, drawn_y) == _matplotlib_ticks(ylim, ax.get_xlim())
+    assert not ax.yaxis.get_ticklabels(), "matplotlib's own ticks are not drawn as well"
+    report = figure_report(figure)
+    assert not report["outside"] and not report["overlapping"], report
+
+
+def test_new_limits_redraw_the_ticks():
+    from convlab.plotting import LossCurve
+
+    figure = new_figure(figsize=(3, 2.5), layout="constrained")
+    curve = LossCurve(figure.subplots()).set_data([10.0, 1.0, 0.1])
+    figure.canvas.draw()
+    before = np.asarray(figure.canvas.buffer_rgba())[:, :60].copy()  # the y tick labels' side
+    curve.set_data([1e5, 1e3, 10.0])
+    figure.canvas.draw()
+    assert not np.array_equal(before, np.asarray(figure.canvas.buffer_rgba())[:, :60])
+
+
+@pytest.mark.parametrize("label", ["10^{-2}", "10^{5}", "10^{17}", "10^{-20}", "10^{143}", "3\\times10^{-1}"])
+def test_a_math_label_outline_is_the_one_mathtext_makes(label):
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    from convlab.plotting.glyphs import math_outline
+
+    text = r"$\mathdefault{%s}$" % label
+    path, _ = math_outline(text, FontProperties(size=10))
+    reference = TextPath((0, 0), text, size=10, prop=FontProperties(size=10))
+    assert np.array_equal(path.codes, reference.codes)
+    assert np.allclose(path.vertices, reference.vertices, atol=0.02)  # points

@@ -77,6 +77,9 @@ class Explorer:
     figsize = (7, 3)
     dpi = 96  # CSS pixels per inch: in JupyterLab a point in the figure is a point on the screen
     layout = "constrained"  # or "compressed", which also closes the gaps equal-aspect grids leave
+    # control values visited once when the explorer is made (untimed), so that the layouts a learner's
+    # first moves need are already in the cache: e.g. {"out_channels": 1}; the first values return after
+    warm_states = ()
 
     def __init__(self, controls):
         self.controls = dict(controls)
@@ -97,6 +100,11 @@ class Explorer:
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.update()
+        if self.warm_states:
+            first = self.values()
+            for values in self.warm_states:
+                self.set(**values)
+            self.set(**first)
 
     # --- what a subclass provides ---------------------------------------------------------
 
@@ -118,6 +126,10 @@ class Explorer:
     def control_widgets(self):
         """The widgets shown beside the figure, in order (default: every control)."""
         return list(self.controls.values())
+
+    def layout_context(self):
+        """A context in which the layout engine runs (default: the figure as it is); see ChannelExplorer."""
+        return contextlib.nullcontext()
 
     def layout_key(self):
         """What the layout depends on: the figure's size, the axes shown and the shape of their labels.
@@ -154,8 +166,9 @@ class Explorer:
                     artist.set_paths([artist.outline(s) for s in _measured(artist)])
                 # twice: a layout measures the titles where the last one put them (equal-aspect axes
                 # shrink and move inside their cells), so a second pass settles what the first moved
-                self._layout_engine.execute(self.figure)
-                self._layout_engine.execute(self.figure)
+                with self.layout_context():
+                    self._layout_engine.execute(self.figure)
+                    self._layout_engine.execute(self.figure)
             finally:
                 for artist, paths in zip(labels, shown):
                     artist.set_paths(paths)

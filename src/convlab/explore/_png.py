@@ -3,7 +3,9 @@
 Pillow tries every PNG filter on every row and picks the best (adaptive filtering), which takes
 20 to 40 ms for an explorer's canvas. One fixed filter ("up": each row minus the row above, one
 numpy subtraction) and zlib's fastest level take a third to a half of that, for files about as
-small (rows of a figure repeat, so "up" leaves mostly zeros). The pixels are the same, losslessly.
+small (rows of a figure repeat, so "up" leaves mostly zeros). An opaque canvas (every explorer's:
+its face is white) is written as RGB, a quarter fewer bytes to filter and compress (about 20%
+faster, and smaller). The pixels are the same, losslessly.
 """
 import struct
 import zlib
@@ -26,11 +28,14 @@ def encode_png(rgba, level=1):
     h, w, channels = rgba.shape
     if channels != 4:
         raise ValueError(f"encode_png needs (H, W, 4) RGBA pixels, got shape {rgba.shape}")
-    flat = rgba.reshape(h, w * 4)
-    rows = np.empty((h, 1 + w * 4), np.uint8)
+    opaque = bool((rgba[..., 3] == 255).all())
+    pixels = np.ascontiguousarray(rgba[..., :3]) if opaque else rgba
+    flat = pixels.reshape(h, -1)
+    rows = np.empty((h, 1 + flat.shape[1]), np.uint8)
     rows[:, 0] = _UP
     rows[0, 1:] = flat[0]
     np.subtract(flat[1:], flat[:-1], out=rows[1:, 1:])  # uint8 arithmetic wraps modulo 256, as PNG's filter does
-    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)  # 8 bits per channel, RGBA, no interlace
+    # 8 bits per channel, colour type 2 (RGB) or 6 (RGBA), no interlace
+    header = struct.pack(">IIBBBBB", w, h, 8, 2 if opaque else 6, 0, 0, 0)
     return (_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows.tobytes(), level))
             + _chunk(b"IEND", b""))

@@ -1,11 +1,15 @@
 """Channels: each output map is the sum over input channels of per-channel correlations, plus a bias."""
+import contextlib
+import functools
+
 import numpy as np
 
 from .. import avg_pool2d, conv2d, photograph_rgb
 from .._checks import as_float_array, check_ndim
 from ..plotting import add_colorbar, plot_feature_map, plot_image, plot_text_panel
 from ..plotting.images import _robust_bound
-from ._base import Explorer, int_slider
+from ..plotting.text import LabelCollection
+from ._base import Explorer, _measured, _shape, int_slider
 
 __all__ = ["channel_explorer"]
 
@@ -14,21 +18,38 @@ MAX_OUT_CHANNELS = 64
 CHANNEL_NAMES = ("R", "G", "B")
 
 
+def _shape_of(labels):
+    """What a layout depends on of a LabelCollection: the shapes of the strings it measures."""
+    return tuple(_shape(s) for s in _measured(labels))
+
+
 def init_weight(out_channels, in_channels, kernel_size, seed=0):
     """Weights and bias drawn like a fresh nn.Conv2d: U(-b, b), b = 1/sqrt(in_channels * k * k).
 
     Each kernel W[j, c] has its own seed, so adding a channel leaves the other kernels unchanged.
     """
     bound = 1 / np.sqrt(in_channels * kernel_size**2)
-    unit = [[np.random.default_rng([seed, j, c, kernel_size]).uniform(-1, 1, (kernel_size, kernel_size))
-             for c in range(in_channels)] for j in range(out_channels)]
-    bias = np.array([np.random.default_rng([seed, j, 99, kernel_size]).uniform(-1, 1) for j in range(out_channels)])
+    unit = [[_uniform(seed, j, c, kernel_size) for c in range(in_channels)] for j in range(out_channels)]
+    bias = np.array([_uniform(seed, j, 99, kernel_size, ()) for j in range(out_channels)])
     return bound * np.array(unit), bound * bias
+
+
+@functools.lru_cache(maxsize=4096)
+def _uniform(seed, j, c, kernel_size, shape=None):
+    """U(-1, 1) draws of one kernel (or bias) from its own seed; kept, since a fresh generator costs
+    about 30 µs and 64 output channels need 256 of them (read-only: callers copy)."""
+    draws = np.random.default_rng([seed, j, c, kernel_size]).uniform(-1, 1, (kernel_size, kernel_size)
+                                                                      if shape is None else shape)
+    draws.flags.writeable = False
+    return draws
 
 
 class ChannelExplorer(Explorer):
     figsize = (7.0, 6.4)
     row_height = 1.45  # inches per row of maps; the figure grows and shrinks with the rows drawn
+    # one layout per number of rows drawn (2, 3 or 4: out_channels 1, 2, 3 and more), made when the
+    # explorer is made: a layout of 16 axes costs 80 to 180 ms, far more than a change may take
+    warm_states = tuple({"out_channels": n} for n in range(1, MAX_SHOWN + 1))
 
     def __init__(self, image, controls):
         self.image = image
@@ -44,8 +65,35 @@ class ChannelExplorer(Explorer):
         self.input_bar = add_colorbar(self.axes[0, len(CHANNEL_NAMES) - 1], self.inputs[-1], fast=True)
         # one colour scale per output channel: its per-channel correlations and their sum share it
         self.maps = [[plot_feature_map(self.axes[1 + j, c], np.zeros((2, 2)), fast_text=True, colorbar=c == cols - 1,
-                                       interpolation="nearest") for c in range(cols)] for j in range(MAX_SHOWN)]
+                                       interpolation="nearest", title=self._map_title(j, c))
+                      for c in range(cols)] for j in range(MAX_SHOWN)]
         self.shapes = plot_text_panel(self.axes[0, -1], fontsize=9, monospace=True)
+
+    @staticmethod
+    def _map_title(j, c):
+        """The title of map (j, c): a per-channel correlation, or (last column) output j."""
+        if c == len(CHANNEL_NAMES):
+            return f"output {j} = sum + b[{j}]"
+        return f"{CHANNEL_NAMES[c]} ⋆ W[{j}, {CHANNEL_NAMES[c]}]"
+
+    def layout_key(self):
+        """The rows drawn and the labels' shapes, whichever input channels are shown: a layout is
+        made with every axes of the rows drawn visible (`layout_context`), so hiding an input
+        channel's column leaves the others where they are."""
+        return (self._rows, tuple(np.round(self.figure.get_size_inches(), 3)),
+                *(tuple(_shape_of(artist)) for ax in self.figure.axes if ax.get_in_layout()
+                  for artist in ax.get_children() if isinstance(artist, LabelCollection) and artist.get_in_layout()))
+
+    @contextlib.contextmanager
+    def layout_context(self):
+        hidden = [ax for ax in self.figure.axes if ax.get_in_layout() and not ax.get_visible()]
+        for ax in hidden:
+            ax.set_visible(True)
+        try:
+            yield
+        finally:
+            for ax in hidden:
+                ax.set_visible(False)
 
     def _layout(self, rows):
         """Show `rows` rows of axes (the inputs and the maps drawn) on a figure sized to fit them.
@@ -96,12 +144,7 @@ class ChannelExplorer(Explorer):
                     fmap.colorbar.ax.set_visible(visible)
                 if not visible:
                     continue
-                if last:
-                    fmap.set_data(state["output"][0, j], diverging=True, bound=bound,
-                                  title=f"output {j} = sum + b[{j}]")
-                else:
-                    name = CHANNEL_NAMES[c]
-                    fmap.set_data(parts[c], diverging=True, bound=bound, title=f"{name} ⋆ W[{j}, {name}]")
+                fmap.set_data(state["output"][0, j] if last else parts[c], diverging=True, bound=bound)
         lines = [
             f"input  {state['input_shape']}",
             f"weight {state['weight_shape']}",

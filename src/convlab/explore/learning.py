@@ -27,6 +27,9 @@ def _short(value, decimals=2):
 
 class LearnKernelExplorer(Explorer):
     figsize = (7.0, 2.8)
+    # the loss title's other shapes (a second line once training diverges; "last -" without epochs),
+    # laid out when the explorer is made rather than on a learner's first visit (30 ms each)
+    warm_states = ({"lr": 0.06}, {"epochs": 0})
 
     def __init__(self, controls):
         self.X = stripes_image()

@@ -1,10 +1,14 @@
 """Loss curves, receptive fields, and a message drawn over a whole figure."""
+import math
+import weakref
+
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.patches import Rectangle
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FixedLocator, MaxNLocator
 
 from .text import PathLabels
+from .ticks import DrawnAxis
 
 __all__ = [
     "LossCurve",
@@ -20,20 +24,38 @@ __all__ = [
 ]
 
 
+_LOSS_AXES = weakref.WeakKeyDictionary()  # Axes -> the DrawnAxis pair of the loss curves drawn in it
+
+
 class LossCurve:
-    """A training loss per epoch on a log scale (Line2D `line`), updated with set_data."""
+    """A training loss per epoch on a log scale (Line2D `line`), updated with set_data.
+
+    Its ticks are matplotlib's (log scale: powers of ten, minor ticks between them), drawn as a
+    few artists (`DrawnAxis`): the explorer redraws this chart on every change.
+    """
 
     def __init__(self, ax, *, color="tab:blue"):
         self.ax = ax
         (self.line,) = ax.plot([], [], "o-", color=color, ms=3, lw=1.5)
+        self.ticks = _LOSS_AXES.get(ax)  # several curves on one axes share its ticks
+        if self.ticks is None:
+            _LOSS_AXES[ax] = self.ticks = self._set_up_axes(ax)
+
+    @staticmethod
+    def _set_up_axes(ax):
         ax.set_yscale("log", nonpositive="clip")
         ax.set_xlabel("epoch", fontsize=9)
         ax.set_ylabel("loss", fontsize=9)
-        ax.tick_params(labelsize=8)
-        ax.grid(True, which="major", alpha=0.3)
+        ax.tick_params(labelsize=8)  # (how many ticks fit follows the label size)
+        grid = {"alpha": 0.3}
+        x, y = ax.xaxis, ax.yaxis  # matplotlib's locators and formatters for these scales
+        return [DrawnAxis(ax, "x", major=x.get_major_locator(), major_format=x.get_major_formatter(), labelsize=8,
+                          grid=grid),
+                DrawnAxis(ax, "y", major=y.get_major_locator(), major_format=y.get_major_formatter(),
+                          minor=y.get_minor_locator(), minor_format=y.get_minor_formatter(), labelsize=8, grid=grid)]
 
     def artists(self):
-        return [self.line]
+        return [self.line, *(artist for ticks in self.ticks for artist in ticks.artists())]
 
     def set_data(self, losses):
         """losses: one value per epoch (epoch 1 first); non-finite values are dropped."""
@@ -47,6 +69,8 @@ class LossCurve:
             self.ax.set_ylim(lo / 2, hi * 2)
         else:
             self.ax.set_ylim(1e-3, 1)
+        for ticks in self.ticks:
+            ticks.update()
         return self
 
 
@@ -64,12 +88,18 @@ class LayerSizes:
         self.labels = PathLabels(ax, clip_on=False)
         ax.set_xlabel("layer", fontsize=9)
         ax.set_ylabel(ylabel, fontsize=9)
-        ax.tick_params(labelsize=8)
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=8)  # (how many ticks fit follows the label size)
+        # matplotlib's ticks (one per layer; integers up the side), drawn as a few artists: the
+        # receptive-field explorer redraws this chart on every change
+        self.layers = FixedLocator([1])
+        grid = {"alpha": 0.3}
+        self.ticks = [DrawnAxis(ax, "x", major=self.layers, major_format=ax.xaxis.get_major_formatter(), labelsize=8,
+                                grid=grid),
+                      DrawnAxis(ax, "y", major=MaxNLocator(integer=True), major_format=ax.yaxis.get_major_formatter(),
+                                labelsize=8, grid=grid)]
 
     def artists(self):
-        return [self.line, self.labels.collection]
+        return [self.line, self.labels.collection, *(artist for ticks in self.ticks for artist in ticks.artists())]
 
     def set_data(self, values):
         """values: one number per layer, layer 1 first."""
@@ -80,8 +110,10 @@ class LayerSizes:
         self.labels.set([(x, y + 0.03 * top) for x, y in zip(layers, values)], [f"{v:g}" for v in values],
                         fontsize=8, block=True)
         self.ax.set_xlim(0.5, len(values) + 0.5)
-        self.ax.set_xticks(layers)
+        self.layers.locs = layers  # a tick per layer
         self.ax.set_ylim(0, top * 1.18 + 1)
+        for ticks in self.ticks:
+            ticks.update()
         return self
 
 
@@ -198,6 +230,31 @@ def plot_receptive_field(ax, taps):
     return ReceptiveFieldMap(ax).set_data(taps)
 
 
+def _wrapped(text, prop, figure):
+    """`text` with the line breaks matplotlib's wrap=True puts in a text centred on the figure: as
+    many words on a line as fit the figure's width, measured as matplotlib measures them. The
+    widths grow with the words, so the words that fit are found by bisection (about 5 lines
+    measured per line kept, where matplotlib measures a line per word: 50 ms for a long reason)."""
+    renderer = figure.canvas.get_renderer()
+    limit = figure.bbox.width
+
+    def width(words):
+        w, _, _ = renderer.get_text_width_height_descent(" ".join(words), prop, ismath=False)
+        return math.ceil(w)
+
+    lines = []
+    for paragraph in text.split("\n"):
+        words = paragraph.split(" ")
+        while words:
+            fits, too_many = 1, len(words) + 1  # one word always goes on a line
+            while too_many - fits > 1:
+                middle = (fits + too_many) // 2
+                fits, too_many = (middle, too_many) if width(words[:middle]) <= limit else (fits, middle)
+            lines.append(" ".join(words[:fits]))
+            words = words[fits:]
+    return "\n".join(lines)
+
+
 class Message:
     """A reason written over the whole figure (e.g. why a combination is invalid), hidden by default."""
 
@@ -206,14 +263,14 @@ class Message:
                               zorder=50, visible=False)
         figure.add_artist(self.veil)
         self.text = figure.text(0.5, 0.5, "", ha="center", va="center", fontsize=11, color="darkred",
-                                wrap=True, zorder=51, visible=False,
+                                zorder=51, visible=False,  # wrapped by show(), as wrap=True would
                                 bbox=dict(boxstyle="round,pad=0.6", fc="mistyrose", ec="darkred"))
 
     def artists(self):
         return [self.veil, self.text]
 
     def show(self, text):
-        self.text.set_text(text)
+        self.text.set_text(_wrapped(text, self.text.get_fontproperties(), self.text.get_figure(root=True)))
         self.veil.set_visible(True)
         self.text.set_visible(True)
 

@@ -78,6 +78,8 @@ def _describe(artist):
 
 
 def _font_sizes(artist):
+    if isinstance(artist, LabelCollection) and artist.placeholder:
+        return []  # draws nothing: it holds room in a layout
     if isinstance(artist, Text):
         return [artist.get_fontsize()] if artist.get_text().strip() else []
     if isinstance(artist, LabelCollection):
@@ -117,6 +119,8 @@ def figure_report(figure, draw=True):
             box = clip if box is None else Bbox.intersection(box, clip)
         if box is None:
             continue
+        if isinstance(artist, LabelCollection) and artist.placeholder:
+            continue  # draws nothing (it holds room in a layout), so nothing can be wrong with it
         if isinstance(artist, Text) or (isinstance(artist, LabelCollection) and artist.get_in_layout()):
             texts.append((artist, box))
         if not (canvas.contains(box.x0, box.y0) and canvas.contains(box.x1, box.y1)):

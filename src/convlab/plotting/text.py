@@ -106,8 +106,11 @@ class LabelCollection(PathCollection):
     # that labels which change with every value do not move the axes (see convlab.explore's layout)
     layout_stand_in = None
     too_small = False  # the last draw-time size was under MIN_FONT_PT, so nothing was drawn
+    placeholder = False  # True: draws nothing, only holds room in a layout (e.g. for tick labels to come)
 
     def draw(self, renderer):
+        if self.placeholder:
+            return
         if self.fontsize_at_draw is not None and len(self.get_paths()):
             size = self.fontsize_at_draw()
             self.too_small = size < MIN_FONT_PT
