@@ -5,6 +5,7 @@ import functools
 import numpy as np
 
 from .. import avg_pool2d, conv2d, photograph_rgb
+from .._blas import single_threaded_blas
 from .._checks import as_float_array, check_ndim
 from ..plotting import plot_panel_row, plot_text_panel
 from ..plotting.images import SIGNED_CMAP, _robust_bound
@@ -121,11 +122,16 @@ class ChannelExplorer(Explorer):
     def compute(self, in_channels, out_channels, kernel_size, padding):
         x = self.image[:in_channels]
         weight, bias = init_weight(out_channels, in_channels, kernel_size)
-        output = conv2d(x[None], weight, bias, padding=padding)
         shown = min(out_channels, MAX_SHOWN)
-        # one single-channel correlation per (output, input) pair: conv2d adds these up, plus the bias
-        per_channel = np.array([[conv2d(x[c][None], weight[j, c][None, None], padding=padding)[0]
-                                 for c in range(in_channels)] for j in range(shown)])
+        # BLAS on this thread: these products take a few ms on one (see convlab._blas)
+        with single_threaded_blas():
+            output = conv2d(x[None], weight, bias, padding=padding)
+            # one single-channel correlation per (output, input) pair, which conv2d adds up, plus the
+            # bias: all in one grouped convolution, group c correlating input channel c with W[j, c]
+            # for every output j drawn (its kernels ordered channel-major)
+            kernels = weight[:shown].transpose(1, 0, 2, 3).reshape(in_channels * shown, 1, kernel_size, kernel_size)
+            pairs = conv2d(x[None], kernels, padding=padding, groups=in_channels)[0]
+        per_channel = pairs.reshape(in_channels, shown, *pairs.shape[1:]).transpose(1, 0, 2, 3)
         return {"input": x[None], "weight": weight, "bias": bias, "output": output, "per_channel": per_channel,
                 "input_shape": (1, *x.shape), "weight_shape": weight.shape, "bias_shape": bias.shape,
                 "output_shape": output.shape, "num_params": weight.size + bias.size, "shown": shown}
