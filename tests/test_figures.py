@@ -288,3 +288,27 @@ def test_a_panel_row_leaves_a_panel_without_a_map_blank_and_its_title_out():
     assert list(alphas) == [1, 0, 1] and row.shown == [True, False, True]
     with pytest.raises(ValueError, match="of one shape"):
         row.set_data([np.ones((5, 5)), np.ones((4, 4)), None], 0, 1)
+
+
+@pytest.mark.parametrize("dpi, origin, extent", [(96, "upper", None), (192, "upper", (0, 3.3, 1, 0)),
+                                                 (72, "lower", None), (100, "lower", (0, 1.7, 0, 1))])
+def test_an_image_sampled_in_numpy_has_the_pixels_matplotlibs_nearest_resampling_gives(dpi, origin, extent):
+    from matplotlib.image import AxesImage
+
+    from convlab.plotting.nearest import draw_nearest
+
+    rng = np.random.default_rng(dpi)
+    for h, w in [(62, 62), (7, 40), (70, 3)]:
+        figure = new_figure(figsize=(5.3, 2.1), dpi=dpi)
+        ax = figure.add_axes([0.07, 0.11, 0.83, 0.71])
+        data = rng.normal(size=(h, w))
+        data[rng.random((h, w)) < 0.1] = np.nan  # drawn in the colour map's "bad" colour
+        image = ax.imshow(data, cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest", origin=origin, extent=extent)
+        ax.set_xlim(-0.3 * w if extent is None else -0.4, ax.get_xlim()[1])  # part of the axes left blank
+        figure.canvas.draw()
+        renderer = figure.canvas.get_renderer()
+        expected, x, y, _ = AxesImage.make_image(image, renderer, 1.0)
+        draw_nearest(image)
+        sampled, x_, y_, _ = image.make_image(renderer, 1.0)
+        assert (x_, y_) == (x, y)
+        np.testing.assert_array_equal(sampled, expected, err_msg=f"{h}x{w}")

@@ -19,8 +19,8 @@ import numpy as np
 from matplotlib import rcParams
 from matplotlib.patches import Rectangle
 
-from .imagecache import cache_pixels
 from .images import _tick
+from .nearest import draw_nearest
 from .text import PathLabels
 
 __all__ = ["PanelRow", "plot_panel_row"]
@@ -55,19 +55,16 @@ class PanelRow:
         right = self.lefts[-1] + 1
         if colorbar_at is not None:
             right = max(right, colorbar_at + BAR_WIDTH)
-        # "nearest": every pixel of a small map drawn as a square (and faster than antialiasing);
-        # resampled as data, then colour-mapped: for "nearest" the same pixels as colour-mapping
-        # first (matplotlib's choice below 3x magnification), in a third of the time (3.5 ms
-        # against 10 ms for a row of four 62 x 62 maps drawn 672 pixels wide)
-        self.image = cache_pixels(ax.imshow(np.full((1, 1), np.nan), cmap=cmap, vmin=vmin, vmax=vmax,
-                                            interpolation="nearest", interpolation_stage="data",
-                                            extent=(0, 1, height, 0)))
+        # "nearest": every pixel of a small map drawn as a square, sampled in numpy (`.nearest`:
+        # half a millisecond where matplotlib's resampling takes 3.5 to 10)
+        self.image = draw_nearest(ax.imshow(np.full((1, 1), np.nan), cmap=cmap, vmin=vmin, vmax=vmax,
+                                            interpolation="nearest", extent=(0, 1, height, 0)))
         self.ramp = self.frame = None
         self.ticks = PathLabels(ax, clip_on=False, coords="data", in_layout=True)
         if colorbar_at is not None:
             self._bar_x = colorbar_at
             steps = np.linspace(1, 0, RAMP_STEPS)[:, None]  # top row: the top of the scale
-            self.ramp = cache_pixels(ax.imshow(steps, cmap=cmap, vmin=0, vmax=1, interpolation="nearest",
+            self.ramp = draw_nearest(ax.imshow(steps, cmap=cmap, vmin=0, vmax=1, interpolation="nearest",
                                                extent=(colorbar_at, colorbar_at + BAR_WIDTH, height, 0)))
             self.frame = Rectangle((colorbar_at, 0), BAR_WIDTH, height, fill=False, edgecolor="black",
                                    linewidth=rcParams["axes.linewidth"], clip_on=False)
