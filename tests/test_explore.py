@@ -321,6 +321,35 @@ def test_channel_explorer_reaches_64_out_channels_drawing_a_few(cout):
     assert f"{cout - shown} more computed" in explorer.shapes.get_text()
 
 
+def test_channel_explorer_draws_every_map_in_its_rows_colour_scale():
+    """Each row of maps is one image: every map still shows its own values, under its output
+    channel's scale (the 99.5th percentile of its magnitudes), a hidden channel's panel blank."""
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize
+
+    from convlab.plotting.images import _robust_bound
+
+    explorer = explore.channel_explorer(in_channels=2, out_channels=5, kernel_size=5, padding=1)
+    s = explorer.state
+    canvas = pixels(explorer)
+    for j, row in enumerate(explorer.maps):
+        parts, output = s["per_channel"][j], s["output"][0, j]
+        bound = _robust_bound(np.concatenate([parts.ravel(), output.ravel()]))
+        assert row.image.get_clim() == (-bound, bound)
+        assert row.ticks.strings == [f"{v:.3g}".replace("-", "−") for v in (-bound, 0.0, bound)]
+        h, w = output.shape
+        rows, cols = np.mgrid[0:h, 0:w]
+        for c, fmap in [(0, parts[0]), (1, parts[1]), (2, None), (3, output)]:
+            left = row.panel_span(c)[0]
+            points = row.ax.transData.transform(np.c_[left + (cols.ravel() + 0.5) / w, (rows.ravel() + 0.5) / h])
+            drawn = canvas[(canvas.shape[0] - points[:, 1]).astype(int), points[:, 0].astype(int), :3]
+            if fmap is None:
+                assert (drawn == 255).all(), f"row {j}: the hidden channel's panel is not blank"
+                continue
+            expected = colormaps["RdBu_r"](Normalize(-bound, bound)(fmap.ravel()), bytes=True)[:, :3]
+            np.testing.assert_array_equal(drawn, expected, err_msg=f"row {j}, panel {c}")
+
+
 def test_channel_weights_keep_their_values_when_channels_are_added():
     explorer = explore.channel_explorer(out_channels=2)
     first = explorer.state["weight"].copy()

@@ -211,3 +211,104 @@ def test_a_math_label_outline_is_the_one_mathtext_makes(label):
     reference = TextPath((0, 0), text, size=10, prop=FontProperties(size=10))
     assert np.array_equal(path.codes, reference.codes)
     assert np.allclose(path.vertices, reference.vertices, atol=0.02)  # points
+
+
+# --- panel rows: maps that share a colour scale, drawn as one image ------------------------------
+
+
+def _pixel(figure, ax, x, y):
+    """The RGB of the canvas where the data point (x, y) of `ax` is drawn (after a draw)."""
+    px, py = ax.transData.transform((x, y))
+    pixels = np.asarray(figure.canvas.buffer_rgba())
+    return tuple(int(v) for v in pixels[int(pixels.shape[0] - py), int(px), :3])
+
+
+def _panel_colours(row, figure, index, shape):
+    """The colour drawn at the centre of every map pixel of panel `index` (an array of RGB)."""
+    h, w = shape
+    left = row.panel_span(index)[0]
+    return np.array([[_pixel(figure, row.ax, left + (c + 0.5) / w, (r + 0.5) / h * row.height) for c in range(w)]
+                     for r in range(h)])
+
+
+def test_a_panel_row_draws_every_map_in_its_colours_under_the_rows_scale():
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize
+
+    from convlab.plotting import plot_panel_row
+
+    figure = new_figure(figsize=(6, 1.6))
+    ax = figure.add_axes([0.02, 0.05, 0.85, 0.75])
+    maps = [np.random.default_rng(seed).uniform(-1.5, 1.5, (6, 6)) for seed in range(3)]  # some beyond the scale
+    row = plot_panel_row(ax, [0, 1.2, 2.4], maps, titles=["a", "b", "c"], cmap="RdBu_r", vmin=-1, vmax=1,
+                         colorbar_at=3.5)
+    figure.canvas.draw()
+    expected = colormaps["RdBu_r"](Normalize(-1, 1)(np.array(maps)), bytes=True)[..., :3]  # clipped at both ends
+    for index in range(3):
+        np.testing.assert_array_equal(_panel_colours(row, figure, index, (6, 6)), expected[index])
+    assert _pixel(figure, ax, 1.1, 0.5) == (255, 255, 255)  # the gap between two panels is the figure's white
+    # the colour bar: the scale's colours from the top (vmax) down, a pixel's row of it apart, and three ticks
+    for y in (0.01, 0.3, 0.5, 0.99):
+        near = colormaps["RdBu_r"](np.linspace(1 - y - 0.02, 1 - y + 0.02, 9), bytes=True)[:, :3].astype(int)
+        assert np.abs(near - _pixel(figure, ax, 3.527, y)).max(axis=1).min() <= 2, y
+    assert row.ticks.strings == ["−1", "0", "1"]
+
+    # one changed value changes its pixel only, in its panel; new limits recolour every panel
+    before = np.asarray(figure.canvas.buffer_rgba()).copy()
+    maps[1][2, 3] = -maps[1][2, 3] if abs(maps[1][2, 3]) > 0.2 else 0.9
+    row.set_data(maps, -1, 1)
+    figure.canvas.draw()
+    changed = np.argwhere((np.asarray(figure.canvas.buffer_rgba()) != before).any(axis=-1))
+    left = row.panel_span(1)[0]
+    assert abs(left - 1.2) <= 0.5 / 6  # within half a map pixel of where it was asked for
+    cell = _pixel(figure, ax, left + 3.5 / 6, 2.5 / 6)
+    assert cell == tuple(colormaps["RdBu_r"](Normalize(-1, 1)(maps[1][2, 3]), bytes=True)[:3])
+    (x0, y0), (x1, y1) = ax.transData.transform([(left + 3 / 6, 2 / 6), (left + 4 / 6, 3 / 6)])
+    height = before.shape[0]
+    assert len(changed) and (changed[:, 1] >= int(x0) - 1).all() and (changed[:, 1] <= int(x1) + 1).all()
+    assert (changed[:, 0] >= int(height - y0) - 1).all() and (changed[:, 0] <= int(height - y1) + 1).all()
+    row.set_data(maps, -2, 2)
+    figure.canvas.draw()
+    expected = colormaps["RdBu_r"](Normalize(-2, 2)(np.array(maps)), bytes=True)[..., :3]
+    np.testing.assert_array_equal(_panel_colours(row, figure, 2, (6, 6)), expected[2])
+    assert row.ticks.strings == ["−2", "0", "2"]
+
+
+def test_a_panel_row_leaves_a_panel_without_a_map_blank_and_its_title_out():
+    from convlab.plotting import plot_panel_row
+
+    figure = new_figure(figsize=(6, 1.6))
+    ax = figure.add_axes([0.02, 0.05, 0.85, 0.75])
+    row = plot_panel_row(ax, [0, 1.2, 2.4], [np.ones((5, 5)), None, np.zeros((5, 5))], titles=["a", "b", "c"],
+                         cmap="gray", vmin=0, vmax=1)
+    figure.canvas.draw()
+    assert _pixel(figure, ax, 1.7, 0.5) == (255, 255, 255)
+    assert _pixel(figure, ax, 0.5, 0.5) == (255, 255, 255) and _pixel(figure, ax, 2.9, 0.5) == (0, 0, 0)
+    alphas = row.titles.collection.get_facecolors()[:, 3]
+    assert list(alphas) == [1, 0, 1] and row.shown == [True, False, True]
+    with pytest.raises(ValueError, match="of one shape"):
+        row.set_data([np.ones((5, 5)), np.ones((4, 4)), None], 0, 1)
+
+
+@pytest.mark.parametrize("dpi, origin, extent", [(96, "upper", None), (192, "upper", (0, 3.3, 1, 0)),
+                                                 (72, "lower", None), (100, "lower", (0, 1.7, 0, 1))])
+def test_an_image_sampled_in_numpy_has_the_pixels_matplotlibs_nearest_resampling_gives(dpi, origin, extent):
+    from matplotlib.image import AxesImage
+
+    from convlab.plotting.nearest import draw_nearest
+
+    rng = np.random.default_rng(dpi)
+    for h, w in [(62, 62), (7, 40), (70, 3)]:
+        figure = new_figure(figsize=(5.3, 2.1), dpi=dpi)
+        ax = figure.add_axes([0.07, 0.11, 0.83, 0.71])
+        data = rng.normal(size=(h, w))
+        data[rng.random((h, w)) < 0.1] = np.nan  # drawn in the colour map's "bad" colour
+        image = ax.imshow(data, cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest", origin=origin, extent=extent)
+        ax.set_xlim(-0.3 * w if extent is None else -0.4, ax.get_xlim()[1])  # part of the axes left blank
+        figure.canvas.draw()
+        renderer = figure.canvas.get_renderer()
+        expected, x, y, _ = AxesImage.make_image(image, renderer, 1.0)
+        draw_nearest(image)
+        sampled, x_, y_, _ = image.make_image(renderer, 1.0)
+        assert (x_, y_) == (x, y)
+        np.testing.assert_array_equal(sampled, expected, err_msg=f"{h}x{w}")

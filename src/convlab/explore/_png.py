@@ -5,12 +5,14 @@ Pillow tries every PNG filter on every row and picks the best (adaptive filterin
 numpy subtraction) and zlib's fastest level take a third to a half of that, for files about as
 small (rows of a figure repeat, so "up" leaves mostly zeros). An opaque canvas (every explorer's:
 its face is white) is written as RGB, a quarter fewer bytes to filter and compress (about 20%
-faster, and smaller). The pixels are the same, losslessly.
+faster, and smaller). The pixels are the same, losslessly. Pillow drops the alpha channel: numpy
+copies 3 bytes of every 4 in a strided loop, 2.7 ms for a 672 x 475 canvas against Pillow's 0.7 ms.
 """
 import struct
 import zlib
 
 import numpy as np
+from PIL import Image  # Pillow is a dependency of matplotlib
 
 __all__ = ["encode_png"]
 
@@ -29,7 +31,7 @@ def encode_png(rgba, level=1):
     if channels != 4:
         raise ValueError(f"encode_png needs (H, W, 4) RGBA pixels, got shape {rgba.shape}")
     opaque = bool((rgba[..., 3] == 255).all())
-    pixels = np.ascontiguousarray(rgba[..., :3]) if opaque else rgba
+    pixels = np.asarray(Image.fromarray(rgba, "RGBA").convert("RGB")) if opaque else rgba
     flat = pixels.reshape(h, -1)
     rows = np.empty((h, 1 + flat.shape[1]), np.uint8)
     rows[:, 0] = _UP

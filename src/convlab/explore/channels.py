@@ -5,9 +5,11 @@ import functools
 import numpy as np
 
 from .. import avg_pool2d, conv2d, photograph_rgb
+from .._blas import single_threaded_blas
 from .._checks import as_float_array, check_ndim
-from ..plotting import add_colorbar, plot_feature_map, plot_image, plot_text_panel
-from ..plotting.images import _robust_bound
+from ..plotting import plot_panel_row, plot_text_panel
+from ..plotting.images import SIGNED_CMAP, _robust_bound
+from ..plotting.mosaic import BAR_WIDTH
 from ..plotting.text import LabelCollection
 from ._base import Explorer, _measured, _shape, int_slider
 
@@ -48,26 +50,35 @@ class ChannelExplorer(Explorer):
     figsize = (7.0, 6.4)
     row_height = 1.45  # inches per row of maps; the figure grows and shrinks with the rows drawn
     # one layout per number of rows drawn (2, 3 or 4: out_channels 1, 2, 3 and more), made when the
-    # explorer is made: a layout of 16 axes costs 80 to 180 ms, far more than a change may take
+    # explorer is made, so that a learner's first moves do not wait for one
     warm_states = tuple({"out_channels": n} for n in range(1, MAX_SHOWN + 1))
+    # Each row is one Axes whose maps are drawn as one image (`plot_panel_row`): a row's maps share
+    # its colour scale, and one image per row draws in a fraction of the time of one Axes per map.
+    # Where the panels sit, in panel widths, the same in every row so that the columns line up:
+    # the per-channel columns 0.1 apart, then the output column, after room for the inputs' colour
+    # bar; the shapes' text starts above the output column.
+    LEFTS = (0.0, 1.1, 2.2, 3.6)
+    INPUT_BAR_AT = 3.25
+    OUTPUT_BAR_AT = 4.72
+    TEXT_AT = 3.55
 
     def __init__(self, image, controls):
         self.image = image
         self._rows = None
+        self._in_channels = None
         super().__init__(controls)
 
     def build(self, figure):
-        rows, cols = 1 + MAX_SHOWN, len(CHANNEL_NAMES) + 1
-        self.axes = figure.subplots(rows, cols)
-        # 64 x 64 pixels each: "nearest" shows them as they are, and draws faster than antialiasing
-        self.inputs = [plot_image(self.axes[0, c], self.image[c], title=f"input channel {name}", fast_text=True,
-                                  vmin=0, vmax=1, interpolation="nearest") for c, name in enumerate(CHANNEL_NAMES)]
-        self.input_bar = add_colorbar(self.axes[0, len(CHANNEL_NAMES) - 1], self.inputs[-1], fast=True)
+        self.axes = figure.subplots(1 + MAX_SHOWN, 1)
+        width = self.OUTPUT_BAR_AT + BAR_WIDTH  # every row as wide, so that constrained layout sizes them alike
+        self.inputs = plot_panel_row(self.axes[0], self.LEFTS[: len(CHANNEL_NAMES)], list(self.image), cmap="gray",
+                                     titles=[f"input channel {name}" for name in CHANNEL_NAMES],
+                                     colorbar_at=self.INPUT_BAR_AT, width=width, tick_room=3)
         # one colour scale per output channel: its per-channel correlations and their sum share it
-        self.maps = [[plot_feature_map(self.axes[1 + j, c], np.zeros((2, 2)), fast_text=True, colorbar=c == cols - 1,
-                                       interpolation="nearest", title=self._map_title(j, c))
-                      for c in range(cols)] for j in range(MAX_SHOWN)]
-        self.shapes = plot_text_panel(self.axes[0, -1], fontsize=9, monospace=True)
+        self.maps = [plot_panel_row(ax, self.LEFTS, cmap=SIGNED_CMAP, colorbar_at=self.OUTPUT_BAR_AT, width=width,
+                                    titles=[self._map_title(j, c) for c in range(len(self.LEFTS))])
+                     for j, ax in enumerate(self.axes[1:])]
+        self.shapes = plot_text_panel(self.axes[0], fontsize=9, monospace=True, at=(self.TEXT_AT, 0.5), coords="data")
 
     @staticmethod
     def _map_title(j, c):
@@ -77,9 +88,8 @@ class ChannelExplorer(Explorer):
         return f"{CHANNEL_NAMES[c]} ⋆ W[{j}, {CHANNEL_NAMES[c]}]"
 
     def layout_key(self):
-        """The rows drawn and the labels' shapes, whichever input channels are shown: a layout is
-        made with every axes of the rows drawn visible (`layout_context`), so hiding an input
-        channel's column leaves the others where they are."""
+        """The rows drawn and the labels' shapes: a row's titles stay in it (transparent) when an
+        input channel is hidden, so hiding one leaves the others where they are."""
         return (self._rows, tuple(np.round(self.figure.get_size_inches(), 3)),
                 *(tuple(_shape_of(artist)) for ax in self.figure.axes if ax.get_in_layout()
                   for artist in ax.get_children() if isinstance(artist, LabelCollection) and artist.get_in_layout()))
@@ -96,7 +106,7 @@ class ChannelExplorer(Explorer):
                 ax.set_visible(False)
 
     def _layout(self, rows):
-        """Show `rows` rows of axes (the inputs and the maps drawn) on a figure sized to fit them.
+        """Show `rows` rows (the inputs and the maps drawn) on a figure sized to fit them.
 
         One gridspec throughout: the rows not shown get a negligible height and leave the layout.
         """
@@ -104,22 +114,24 @@ class ChannelExplorer(Explorer):
             return
         self._rows = rows
         self.figure.set_size_inches(self.figure.get_figwidth(), self.row_height * rows + 0.6)
-        self.axes[0, 0].get_gridspec().set_height_ratios([1] * rows + [1e-3] * (len(self.axes) - rows))
-        for r, row in enumerate(self.axes):
-            for ax in row:
-                ax.set_in_layout(r < rows)
-        for j, row in enumerate(self.maps):
-            if row[-1].colorbar is not None:
-                row[-1].colorbar.ax.set_in_layout(1 + j < rows)
+        self.axes[0].get_gridspec().set_height_ratios([1] * rows + [1e-3] * (len(self.axes) - rows))
+        for r, ax in enumerate(self.axes):
+            ax.set_in_layout(r < rows)
+            ax.set_visible(r < rows)
 
     def compute(self, in_channels, out_channels, kernel_size, padding):
         x = self.image[:in_channels]
         weight, bias = init_weight(out_channels, in_channels, kernel_size)
-        output = conv2d(x[None], weight, bias, padding=padding)
         shown = min(out_channels, MAX_SHOWN)
-        # one single-channel correlation per (output, input) pair: conv2d adds these up, plus the bias
-        per_channel = np.array([[conv2d(x[c][None], weight[j, c][None, None], padding=padding)[0]
-                                 for c in range(in_channels)] for j in range(shown)])
+        # BLAS on this thread: these products take a few ms on one (see convlab._blas)
+        with single_threaded_blas():
+            output = conv2d(x[None], weight, bias, padding=padding)
+            # one single-channel correlation per (output, input) pair, which conv2d adds up, plus the
+            # bias: all in one grouped convolution, group c correlating input channel c with W[j, c]
+            # for every output j drawn (its kernels ordered channel-major)
+            kernels = weight[:shown].transpose(1, 0, 2, 3).reshape(in_channels * shown, 1, kernel_size, kernel_size)
+            pairs = conv2d(x[None], kernels, padding=padding, groups=in_channels)[0]
+        per_channel = pairs.reshape(in_channels, shown, *pairs.shape[1:]).transpose(1, 0, 2, 3)
         return {"input": x[None], "weight": weight, "bias": bias, "output": output, "per_channel": per_channel,
                 "input_shape": (1, *x.shape), "weight_shape": weight.shape, "bias_shape": bias.shape,
                 "output_shape": output.shape, "num_params": weight.size + bias.size, "shown": shown}
@@ -128,23 +140,15 @@ class ChannelExplorer(Explorer):
         out_channels, in_channels, k = state["weight_shape"][:3]
         shown = state["shown"]
         self._layout(1 + shown)
-        for c, artist in enumerate(self.inputs):
-            artist.axes.set_visible(c < in_channels)
-        self.input_bar.ax.set_visible(in_channels == len(CHANNEL_NAMES))
-        for j, row in enumerate(self.maps):
-            parts = state["per_channel"][j] if j < shown else None
-            bound = None
-            if parts is not None:
-                bound = max(_robust_bound(np.concatenate([parts.ravel(), state["output"][0, j].ravel()])), 1e-12)
-            for c, fmap in enumerate(row):
-                last = c == len(row) - 1
-                visible = j < shown and (last or c < in_channels)
-                fmap.ax.set_visible(visible)
-                if fmap.colorbar is not None:
-                    fmap.colorbar.ax.set_visible(visible)
-                if not visible:
-                    continue
-                fmap.set_data(state["output"][0, j] if last else parts[c], diverging=True, bound=bound)
+        if in_channels != self._in_channels:  # the inputs' pixels change only with this control
+            self._in_channels = in_channels
+            self.inputs.set_data([x if c < in_channels else None for c, x in enumerate(self.image)], 0.0, 1.0)
+            self.inputs.show_colorbar(in_channels == len(CHANNEL_NAMES))
+        for j, row in enumerate(self.maps[:shown]):
+            parts, output = state["per_channel"][j], state["output"][0, j]
+            bound = max(_robust_bound(np.concatenate([parts.ravel(), output.ravel()])), 1e-12)
+            row.set_data([parts[c] if c < in_channels else None for c in range(len(CHANNEL_NAMES))] + [output],
+                         -bound, bound)
         lines = [
             f"input  {state['input_shape']}",
             f"weight {state['weight_shape']}",

@@ -27,6 +27,7 @@ from .charts import (
 from .checks import MIN_FONT_PT, figure_report
 from .grids import Grid, Marks, Windows, plot_grid, plot_marks, plot_window, plot_windows
 from .images import FeatureMap, add_colorbar, plot_feature_map, plot_image
+from .mosaic import PanelRow, plot_panel_row
 from .text import PathLabels, plot_title
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "plot_marks",
     "plot_image",
     "plot_feature_map",
+    "plot_panel_row",
     "plot_loss_curve",
     "plot_layer_sizes",
     "plot_receptive_field",
@@ -52,6 +54,7 @@ __all__ = [
     "Marks",
     "LayerSizes",
     "FeatureMap",
+    "PanelRow",
     "LossCurve",
     "ReceptiveFieldMap",
     "Message",

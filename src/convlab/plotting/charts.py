@@ -129,27 +129,32 @@ class TextPanel:
     microseconds. Update with `set_text`; `get_text()` returns what is shown.
     """
 
-    def __init__(self, ax, *, fontsize=9.5, monospace=False):
+    def __init__(self, ax, *, fontsize=9.5, monospace=False, at=(0.0, 0.5), coords="axes"):
         ax.set_axis_off()
         self.fontsize = fontsize
         self.family = "mono" if monospace else "sans"
+        self.at = at
         # out of the layout: a panel's numbers change with every slider move, and its axes already
         # holds its place (the figure tests check that it stays on the canvas)
-        self.labels = PathLabels(ax, clip_on=False, coords="axes", in_layout=False)
+        self.labels = PathLabels(ax, clip_on=False, coords=coords, in_layout=False)
         self.text = ""
 
     def set_text(self, text):
         self.text = text
-        self.labels.set([(0.0, 0.5)], [text], "black", self.fontsize, block=True, left=True, family=self.family)
+        self.labels.set([self.at], [text], "black", self.fontsize, block=True, left=True, family=self.family)
         return self
 
     def get_text(self):
         return self.text
 
 
-def plot_text_panel(ax, text="", *, fontsize=9.5, monospace=False):
-    """Turn `ax` into a panel of left-aligned text (formulas, shapes); returns a `TextPanel` (update with set_text)."""
-    return TextPanel(ax, fontsize=fontsize, monospace=monospace).set_text(text)
+def plot_text_panel(ax, text="", *, fontsize=9.5, monospace=False, at=(0.0, 0.5), coords="axes"):
+    """Turn `ax` into a panel of left-aligned text (formulas, shapes); returns a `TextPanel` (update with set_text).
+
+    at: where the lines start, their block centred vertically there, in `coords` ('axes': fractions
+    of the axes, the default fills it from its left edge; 'data': beside what `ax` shows).
+    """
+    return TextPanel(ax, fontsize=fontsize, monospace=monospace, at=at, coords=coords).set_text(text)
 
 
 class ReceptiveFieldMap:
