@@ -15,14 +15,16 @@ START := $(shell date +%s)
 ELAPSED = $$(( $$(date +%s) - $(START) )) s
 # The suite in two parts (markers from tests/conftest.py): first in parallel, tests sharing one
 # expensive fixture kept on one worker (--dist loadgroup); then, alone, the tests with wall-clock
-# limits (marker `serial`). $(1): a marker expression for both parts ("" for all).
+# limits (marker `serial`). $(1): a marker expression for both parts ("" for all); a part it leaves
+# empty (pytest's exit code 5, no tests) is not a failure.
 # One worker per core: measured on a fresh clone, a third worker on 2 cores made the parallel part
 # slower (1641 s against 1511 s), the grading end to end most of all (1158 s against 725 s).
 PYTEST_PARALLEL := -n auto --dist loadgroup --durations=25
 pytest_in_parts = status=0; \
 	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not serial$(if $(1), and $(1))" || status=$$?; \
-	$(PY) -m pytest -m "serial$(if $(1), and $(1))" || status=$$?
-# make test-fast: everything except what needs the built book, a browser or whole grading runs
+	$(PY) -m pytest -m "serial$(if $(1), and $(1))" || { part=$$?; [ $$part = 5 ] || status=$$part; }
+# make test-fast: everything except what needs the built book, a browser or grading end to end
+# (whole grading runs and the sandbox's attack tests, which also need the machine alone)
 FAST_MARKERS := not book and not browser and not e2e
 
 .PHONY: setup book catalogs kit test test-fast lab bench browser sandbox clean

@@ -3,7 +3,8 @@
 Markers (`make test-fast` deselects the first three):
 - `book`: reads the built site in _build/html (needs `make book` first);
 - `browser`: opens the built site in Chromium;
-- `e2e`: runs nbgrader or the grading driver as subprocesses on whole course copies;
+- `e2e`: grading end to end: nbgrader or the grading driver run as subprocesses on whole course
+  copies, and the sandbox's attack tests (real bubblewrap boxes, kernels and re-check servers);
 - `serial`: must not share the machine with other tests: the grading sandbox's checks give a
   student's function a few seconds of wall-clock time (3 s, imports included), which a busy
   second worker can push over the limit (measured: `import scipy.signal` in the sandbox timed
@@ -29,7 +30,7 @@ MODULES = {
     "test_new_assignment.py": (["e2e"], "new-assignment"),
     "test_grading_release.py": (["e2e"], "grading-release"),
     "test_site.py": (["browser"], "browser"),
-    "test_grading_sandbox.py": (["serial"], "grading-sandbox"),
+    "test_grading_sandbox.py": (["e2e", "serial"], "grading-sandbox"),
     "test_benchmarks.py": ([], "benchmarks"),
     "test_book_claims.py": (["book"], None),
     "test_zh_edition.py": (["book"], None),
@@ -48,7 +49,8 @@ ORDER = ["grading-e2e", "kit", "grading-cluster", "browser", "new-assignment", "
 def pytest_configure(config):
     config.addinivalue_line("markers", "book: reads the built book (_build/html); needs `make book`")
     config.addinivalue_line("markers", "browser: opens the built book in Chromium")
-    config.addinivalue_line("markers", "e2e: grades whole course copies with nbgrader/the driver (slow)")
+    config.addinivalue_line("markers", "e2e: grading end to end: whole course copies through nbgrader or the driver, "
+                            "or real sandboxes under attack (slow)")
     config.addinivalue_line("markers", "serial: has wall-clock limits; run alone, not beside other tests")
 
 
