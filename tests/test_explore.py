@@ -543,3 +543,25 @@ def test_a_reason_is_wrapped_where_matplotlib_would_wrap_it():
     text.set_text(explorer.state["error"])
     explorer.figure.canvas.draw()
     assert shown == text._get_wrapped_text()
+
+
+def test_channel_explorer_convolves_on_one_blas_thread_and_gives_the_threads_back(monkeypatch):
+    """Its small products on one BLAS thread (explore._base.single_threaded_blas), the count restored."""
+    from threadpoolctl import ThreadpoolController
+
+    import convlab.explore.channels as channels
+    controller = ThreadpoolController()
+    if not controller.select(user_api="blas"):
+        pytest.skip("threadpoolctl finds no BLAS library in this process")
+    seen = []
+
+    def recording_conv2d(*args, **kwargs):
+        seen.append({lib.num_threads for lib in ThreadpoolController().select(user_api="blas").lib_controllers})
+        return convlab.conv2d(*args, **kwargs)
+
+    monkeypatch.setattr(channels, "conv2d", recording_conv2d)
+    with controller.limit(limits=2, user_api="blas"):  # as on a machine with two cores, whatever this one has
+        explorer = explore.channel_explorer()
+        explorer.set(out_channels=8)
+        assert seen and all(threads == {1} for threads in seen), seen
+        assert {lib.num_threads for lib in ThreadpoolController().select(user_api="blas").lib_controllers} == {2}

@@ -64,27 +64,3 @@ def test_transposing_image_and_kernel_transposes_the_output():
     K = convlab.kernel("edge")
     np.testing.assert_array_equal(convlab.corr2d(X.T, K.T), convlab.corr2d(X, K).T)
     np.testing.assert_array_equal(convlab.corr2d(X.T, K), 0)  # the vertical stripes became horizontal: no response
-
-
-def test_single_threaded_blas_runs_a_block_on_one_thread_and_restores_the_count():
-    """The explorers' small products run on one BLAS thread (convlab._blas); the count comes back after."""
-    from convlab._blas import _thread_functions, single_threaded_blas
-
-    functions = _thread_functions()
-    if functions is None:
-        pytest.skip("numpy's BLAS is not an OpenBLAS this process can find")
-    get, set_ = functions
-    before = get()
-    set_(2)  # as on a machine with two cores, whatever this one has
-    try:
-        a = np.random.default_rng(0).random((300, 300))
-        with single_threaded_blas():
-            assert get() == 1
-            product = a @ a
-        assert get() == 2
-        np.testing.assert_allclose(product, a @ a)
-        with pytest.raises(RuntimeError), single_threaded_blas():
-            raise RuntimeError("the count is restored even so")
-        assert get() == 2
-    finally:
-        set_(before)

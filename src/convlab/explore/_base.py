@@ -11,6 +11,7 @@ when what it depends on changed (`layout_key`: the figure size, which axes are s
 of the titles), and a layout seen before is restored from a cache.
 """
 import contextlib
+import functools
 
 import ipywidgets as widgets
 import numpy as np
@@ -18,6 +19,26 @@ import numpy as np
 from ..plotting import new_figure, plot_message
 from ..plotting.text import LabelCollection
 from ._png import encode_png
+
+
+@functools.cache
+def _threadpools():
+    from threadpoolctl import ThreadpoolController  # the BLAS libraries this process has loaded
+    return ThreadpoolController()
+
+
+def single_threaded_blas():
+    """A block in which numpy's BLAS runs on the calling thread only.
+
+    An explorer's matrix products are small: the channel explorer's largest, 64 output channels
+    of a 3 x 64 x 64 image with 7 x 7 kernels, is some 40 million multiply-adds, a few
+    milliseconds on one thread. On several, OpenBLAS's workers spin-wait for the next product
+    and each product waits at a barrier for all of them, so on a machine with other work a change
+    pays for a descheduled thread, and the spinning burns a core through the drawing that follows.
+    Measured on the course machine (2 cores, loaded): that explorer's compute took 14 to 40 ms of
+    CPU (20 to 150 ms wall) on two threads, 3 to 10 ms on one.
+    """
+    return _threadpools().limit(limits=1, user_api="blas")
 
 __all__ = ["Explorer", "int_slider", "float_slider", "choice"]
 

@@ -5,13 +5,12 @@ import functools
 import numpy as np
 
 from .. import avg_pool2d, conv2d, photograph_rgb
-from .._blas import single_threaded_blas
 from .._checks import as_float_array, check_ndim
 from ..plotting import plot_panel_row, plot_text_panel
 from ..plotting.images import SIGNED_CMAP, _robust_bound
 from ..plotting.mosaic import BAR_WIDTH
 from ..plotting.text import LabelCollection
-from ._base import Explorer, _measured, _shape, int_slider
+from ._base import Explorer, _measured, _shape, int_slider, single_threaded_blas
 
 __all__ = ["channel_explorer"]
 
@@ -123,7 +122,6 @@ class ChannelExplorer(Explorer):
         x = self.image[:in_channels]
         weight, bias = init_weight(out_channels, in_channels, kernel_size)
         shown = min(out_channels, MAX_SHOWN)
-        # BLAS on this thread: these products take a few ms on one (see convlab._blas)
         with single_threaded_blas():
             output = conv2d(x[None], weight, bias, padding=padding)
             # one single-channel correlation per (output, input) pair, which conv2d adds up, plus the

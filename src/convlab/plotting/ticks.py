@@ -15,8 +15,7 @@ from matplotlib import rcParams
 from matplotlib.artist import Artist
 from matplotlib.collections import LineCollection
 from matplotlib.font_manager import FontProperties
-from matplotlib.lines import TICKDOWN, TICKLEFT, Line2D
-from matplotlib.path import Path
+from matplotlib.lines import TICKDOWN, TICKLEFT
 from matplotlib.textpath import text_to_path
 from matplotlib.ticker import NullLocator
 from matplotlib.transforms import Affine2D, IdentityTransform, ScaledTranslation
