@@ -44,6 +44,12 @@ def _tick(value):
     return f"{value:.3g}".replace("-", "−")
 
 
+def tick_stand_in(room):
+    """What a colour bar's tick label is laid out as: zeros up to the next multiple of 3 characters,
+    and at least `room` (see `ColorScale`), so that most new numbers do not re-lay out the figure."""
+    return lambda tick: "0" * max(room, -(-len(tick) // 3) * 3)
+
+
 class ColorScale:
     """A colour bar that is cheap to redraw, for explorers: matplotlib's colour bar axes and ramp
     (so that layout engines place it), but without its tick machinery, which costs milliseconds per
@@ -69,7 +75,7 @@ class ColorScale:
         # at least `tick_room` (as wide as any digit; a minus sign is wider, but the rounding up covers
         # it): a feature map's bar asks for 6, so that its usual ticks ("0", "0.5", "−1.25") share
         # one layout and only a longer one re-lays out
-        self.ticks.collection.layout_stand_in = lambda tick: "0" * max(tick_room, -(-len(tick) // 3) * 3)
+        self.ticks.collection.layout_stand_in = tick_stand_in(tick_room)
         self.title = PathLabels(self.ax, clip_on=False, coords="axes", in_layout=True)
         if label:
             self.title.set([(0.5, 1.03)], [label], "black", fontsize, block=True)

@@ -19,7 +19,7 @@ import numpy as np
 from matplotlib import rcParams
 from matplotlib.patches import Rectangle
 
-from .images import _tick
+from .images import _tick, tick_stand_in
 from .nearest import draw_nearest
 from .text import PathLabels
 
@@ -70,7 +70,7 @@ class PanelRow:
                                    linewidth=rcParams["axes.linewidth"], clip_on=False)
             ax.add_patch(self.frame)
             # new numbers at every change, laid out as `tick_room` zeros so that they do not re-lay out
-            self.ticks.collection.layout_stand_in = lambda tick: "0" * max(tick_room, -(-len(tick) // 3) * 3)
+            self.ticks.collection.layout_stand_in = tick_stand_in(tick_room)
         ax.set_axis_off()
         ax.set_xlim(0, right if width is None else width)
         ax.set_ylim(height, 0)
