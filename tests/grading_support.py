@@ -102,7 +102,7 @@ class Postgres:
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-w", "-o",
                   f"-c listen_addresses='' -k {self.socket} -c fsync=off", "start")
         self._run("createdb", "-h", str(self.socket), "-U", "grader", "gradebook")
-        self.url = f"postgresql+psycopg2://grader@/gradebook?host={self.socket}"
+        self.url = f"postgresql://grader@/gradebook?host={self.socket}"
 
     def _run(self, program, *args):
         command = [os.path.join(self.bin, program), *args]

@@ -105,7 +105,7 @@ def test_a_worker_killed_while_it_grades_into_postgres_loses_nothing_and_gives_s
 
 def test_an_unreachable_database_is_named_before_anything_is_graded(tmp_path):
     course = course_copy(tmp_path / "course", ["full_marks"], ["conv-basics"])
-    url = f"postgresql+psycopg2://grader@/gradebook?host={tmp_path / 'no-server-here'}"
+    url = f"postgresql://grader@/gradebook?host={tmp_path / 'no-server-here'}"
     with_database(course, url)
     run = grade(course)
     assert run.returncode == 2 and "db_url=" in run.stderr and "no-server-here" in run.stderr
