@@ -15,8 +15,8 @@ undone). A newline is kept only where the caller says a text is a block of lines
 (`newlines=True`, e.g. a traceback); a single field (an id, a detail, a CSV cell) never keeps one.
 
 `install()` applies it to every log record of the process (a LogRecordFactory: nbgrader's,
-traitlets', nbconvert's and Dask's loggers alike, whatever handlers they have) and to Python's
-warnings (warnings.formatwarning). nbgrader_config.py calls it, so plain nbgrader commands get it.
+traitlets', nbconvert's and Dask's loggers alike, whatever handlers they have), to Python's
+warnings (warnings.formatwarning) and to uncaught exceptions (sys.excepthook, threading.excepthook). nbgrader_config.py calls it, so plain nbgrader commands get it.
 
 `spreadsheet_cell(text)` keeps a CSV cell from being evaluated as a formula by Excel, LibreOffice
 or Google Sheets (OWASP's advice on CSV injection: a leading quote before = + - @ tab or CR).
@@ -25,6 +25,8 @@ import logging
 import numbers
 import re
 import sys
+import threading
+import traceback
 import unicodedata
 import warnings
 
@@ -132,9 +134,23 @@ def _formatwarning(message, category, filename, lineno, line=None):
     return printable(_ORIGINAL_FORMATWARNING(message, category, filename, lineno, line), newlines=True)
 
 
+def _excepthook(kind, value, tb):
+    sys.stderr.write(printable("".join(traceback.format_exception(kind, value, tb)), newlines=True))
+
+
+def _thread_excepthook(args):
+    if args.exc_type is not SystemExit:
+        _excepthook(args.exc_type, args.exc_value, args.exc_traceback)
+
+
 def install():
-    """Escape every log record and warning of this process from now on (idempotent)."""
+    """Escape every log record, warning and uncaught exception of this process from now on
+    (idempotent): a traceback can quote a submission's text as much as a log line can."""
     factory = logging.getLogRecordFactory()
     if not isinstance(factory, _EscapingFactory):
         logging.setLogRecordFactory(_EscapingFactory(factory))
     warnings.formatwarning = _formatwarning
+    if sys.excepthook is sys.__excepthook__:
+        sys.excepthook = _excepthook
+    if threading.excepthook is threading.__excepthook__:
+        threading.excepthook = _thread_excepthook
