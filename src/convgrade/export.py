@@ -66,7 +66,8 @@ def _number(value):
 
 def write(path, found):
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        # rows end in a line feed alone: a carriage return is a terminal control like any other
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(_cells(row) for row in found)
     return path
