@@ -128,7 +128,8 @@ class ScreenGradeIds(_SourceAware, NbGraderPreprocessor):
     """Make ordinary cells of cells whose nbgrader metadata the release cannot have written: an id
     outside nbgrader's alphabet (control characters, bidi overrides, quotes, spaces, ...), metadata
     that is not a mapping, or a graded cell under an id the assignment does not have. Flagged
-    "tampered" with the ids escaped; later steps, their log lines and the gradebook never see them."""
+    "tampered" with the ids in the detail (escaped wherever a detail is shown: convgrade.printable);
+    later steps, their log lines and the gradebook never see them."""
 
     def preprocess(self, nb, resources):
         if any(f["status"] == "corrupt notebook" for f in status.flags_of(nb)):
