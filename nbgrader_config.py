@@ -21,7 +21,11 @@ here (nbgrader itself is unchanged), for `make grade` and plain `nbgrader autogr
 - unreadable notebooks are graded as empty ones, flagged "corrupt notebook" (TolerantNotebookExporter);
 - feedback: why a test failed in words, never hidden test code, no script from any host, and
   nothing but the pages in feedback/ (convgrade.feedback);
-- grades: `nbgrader export` and `make grade` write the same grades.csv, with a status column.
+- grades: `nbgrader export` and `make grade` write the same grades.csv, with a status column;
+  no cell of it is a formula a spreadsheet would evaluate (convgrade.printable.spreadsheet_cell);
+- output: control characters and invisible format characters from a submission (grade ids, error
+  messages, file and student names) are escaped visibly in every log line, warning, summary and
+  grades.csv (convgrade.printable), so a submission cannot drive the instructor's terminal.
 
 See book/instructors.md ("For instructors") and book/new_assignment.md ("Write a new assignment").
 """
@@ -29,8 +33,13 @@ import os
 import sys
 
 import convgrade.feedback
+import convgrade.printable
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
+
+# Every log record and warning of this nbgrader process is escaped before any handler writes it
+# (a submission's grade ids, file names and error messages reach nbgrader's own log lines).
+convgrade.printable.install()
 
 # nbgrader puts the course folder first on sys.path; nothing should ever be imported from there.
 _course = os.path.dirname(os.path.abspath(__file__))
@@ -65,6 +74,7 @@ c.Autograde.exporter_class = "convgrade.exporter.TolerantNotebookExporter"
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "convgrade.sanitize.StripIntake",
+    "convgrade.sanitize.ScreenGradeIds",
     "convgrade.sanitize.DropDuplicateIds",
     "convgrade.sanitize.RecordTampering",
     "nbgrader.preprocessors.OverwriteKernelspec",

@@ -26,6 +26,7 @@ import pytest
 # module -> (markers, xdist group or None); modules not listed are fast, and spread test by test
 MODULES = {
     "test_grading_e2e.py": (["e2e"], "grading-e2e"),
+    "test_grading_terminal.py": (["e2e"], "grading-terminal"),
     "test_grading_cluster.py": (["e2e"], "grading-cluster"),
     "test_new_assignment.py": (["e2e"], "new-assignment"),
     "test_grading_release.py": (["e2e"], "grading-release"),
@@ -42,7 +43,7 @@ MODULES = {
 }
 # the book-build checks in test_book_build.py that read the built site (its tool tests do not)
 SITE_FIXTURE = "site"
-ORDER = ["grading-e2e", "kit", "grading-cluster", "browser", "new-assignment", "grading-release", "grading-sandbox",
+ORDER = ["grading-e2e", "kit", "grading-cluster", "grading-terminal", "browser", "new-assignment", "grading-release", "grading-sandbox",
          "benchmarks", "translation", "jupyterlab", "roundtrip"]
 
 

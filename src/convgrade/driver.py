@@ -22,6 +22,7 @@ import tempfile
 import time
 
 from . import export, report
+from .printable import install as escape_logs, printable
 
 ENV_SCHEDULER = "CONVGRADE_SCHEDULER"
 ALLOWED_FAILURES = 2  # workers a submission may take down with it before it is flagged
@@ -60,6 +61,7 @@ def main(argv=None):
     parser.add_argument("--report-only", action="store_true",
                         help="only write grades.csv from what is graded (e.g. after plain nbgrader autograde)")
     args = parser.parse_args(argv)
+    escape_logs()  # this process's log lines (Dask's, nbgrader's) escaped, whatever the course's config says
     course = pathlib.Path(args.course).resolve()
     if not (course / "nbgrader_config.py").is_file():
         parser.error(f"no nbgrader_config.py in {course}: not a course folder")
@@ -76,7 +78,7 @@ def main(argv=None):
                      executor=args.executor, isolation="none" if args.no_isolation else None,
                      student_timeout=args.student_timeout, progress=say)
     except CourseError as error:
-        print(f"make grade: {error}", file=sys.stderr)
+        print(f"make grade: {printable(str(error), newlines=True)}", file=sys.stderr)
         return 2
     return 0
 
@@ -123,7 +125,7 @@ def grade_course(course, assignment="", student="", jobs=2, scheduler="", execut
             else:
                 jobs_todo.append(_job(course, config, coursedir, who, name, templates[name], shared_db))
     say(f"Grading {len(jobs_todo)} submission(s) of {len(students)} student(s) x {len(assignments)} "
-        f"assignment(s) in {course}")
+        f"assignment(s) in {printable(course)}")
     done = [0]
 
     def finished(job, result):
@@ -215,6 +217,7 @@ def store(coursedir, job, result, record_grades, config):
     """Write one task's results into the course (the only place that writes there)."""
     student, assignment = job["student"], job["assignment"]
     report.discard_results(coursedir, student, assignment)
+    # the task's log is escaped where it was written (tasks._grade, printable.install on the worker)
     report.log_path(coursedir, student, assignment, ".log").write_text(result.get("log", ""), encoding="utf-8")
     if result.get("problem"):
         state = "timed out" if result["problem"].startswith("timed out") else "grader error"
@@ -255,8 +258,9 @@ def _record_grades(coursedir, config, student, assignment, result):
 
 
 def _failed(job, problem):
-    return {"student": job["student"], "assignment": job["assignment"], "problem": problem, "log": problem,
-            "seconds": 0.0}
+    """A task that returned nothing; problem (which may quote an exception) is escaped where it is shown."""
+    return {"student": job["student"], "assignment": job["assignment"], "problem": problem,
+            "log": printable(problem, newlines=True), "seconds": 0.0}
 
 
 # ---------------------------------------------------------------- executors
@@ -278,7 +282,7 @@ def run_on_dask(jobs_todo, finished, jobs, scheduler, isolation, student_timeout
                           "distributed.logging.distributed": "error"}):
         if scheduler:
             client = Client(scheduler)
-            say(f"Dask cluster at {scheduler}: {len(client.scheduler_info()['workers'])} worker(s)")
+            say(f"Dask cluster at {printable(scheduler)}: {len(client.scheduler_info()['workers'])} worker(s)")
         else:
             cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
                                    dashboard_address=":0" if _has_dashboard() else None, silence_logs=40)

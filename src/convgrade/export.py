@@ -4,6 +4,11 @@ StatusCsvExportPlugin is nbgrader's CSV export (the same columns) plus `status` 
 read from the grader's own records (report.flags), so `nbgrader export` and `make grade` write the
 same file, row for row, and neither destroys what the other wrote. Rows are sorted (assignment,
 student), and nothing in them depends on when or where grading ran.
+
+Every text cell is written through printable.spreadsheet_cell (control characters escaped, a
+leading formula character neutralised); the numeric columns are numbers the grader formats. A
+details cell starts with the grader's own words (the first flag's sentence), never with a name or
+an id a submission chose.
 """
 import csv
 import os
@@ -13,9 +18,11 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins.export import CsvExportPlugin
 
 from . import report
+from .printable import spreadsheet_cell
 
 COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
            "raw_score", "late_submission_penalty", "score", "max_score", "status", "details"]
+NUMBERS = {"raw_score", "late_submission_penalty", "score", "max_score"}  # written by _number only
 
 
 def rows(gradebook, coursedir, assignments=(), students=()):
@@ -59,10 +66,24 @@ def _number(value):
 
 def write(path, found):
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        # rows end in a line feed alone: a carriage return is a terminal control like any other
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(found)
+        writer.writerows(_cells(row) for row in found)
     return path
+
+
+def _cells(row):
+    """A row as written: numbers as the grader formatted them, every other cell safe to open."""
+    cells = {}
+    for column in COLUMNS:
+        value = row.get(column, "")
+        if column in NUMBERS:
+            float(value)  # a number, or this is a bug in rows(): fail loudly rather than write it
+            cells[column] = value
+        else:
+            cells[column] = spreadsheet_cell("" if value is None else value)
+    return cells
 
 
 class StatusCsvExportPlugin(CsvExportPlugin):

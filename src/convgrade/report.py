@@ -14,6 +14,7 @@ import stat
 import warnings
 
 from . import status
+from .printable import printable
 
 LOG_FOLDER = ".logs"  # autograded/.logs/<assignment>/<student>.json: nbgrader's "*" globs skip dot folders
 MAX_RECORD = 1 << 20
@@ -153,14 +154,17 @@ def progress_line(coursedir, student, assignment, done, total, seconds):
     score, points = notebook_score(coursedir, student, assignment)
     shown = "  -  " if score is None else f"{score:4.1f} / {points:g}"
     state = status_of(flags(coursedir, student, assignment))
+    student, assignment = printable(student), printable(assignment)  # a student id is a folder name
     return f"[{done:>3}/{total}] {seconds:5.1f} s  {student:<24} {assignment:<14} {shown:>11}  {state}"
 
 
 def summary(rows, path, seconds, graded):
-    look = [r for r in rows if r["status"] != "ok"]
-    lines = [f"Graded {graded} submission(s) in {seconds:.0f} s; {len(rows)} row(s) in {path}"]
+    """What `make grade` prints at the end; every field escaped (a detail quotes ids and file names)."""
+    look = [{key: printable(value) for key, value in r.items()} for r in rows if r["status"] != "ok"]
+    lines = [f"Graded {graded} submission(s) in {seconds:.0f} s; {len(rows)} row(s) in {printable(path)}"]
     if look:
         lines.append(f"{len(look)} need a look:")
         lines += [f"  {r['student_id']:<24} {r['assignment']:<14} {r['status']}: {r['details']}" for r in look]
-    lines.append(f"Feedback pages: {os.path.join(os.path.dirname(path), 'feedback')}/<student>/<assignment>/")
+    feedback = printable(os.path.join(os.path.dirname(path), "feedback"))
+    lines.append(f"Feedback pages: {feedback}/<student>/<assignment>/")
     return "\n".join(lines)

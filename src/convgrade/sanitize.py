@@ -2,6 +2,10 @@
 
 StripIntake       a submission brings no grading record of its own: metadata.convgrade (where the
                   grader's statuses live) is removed from the notebook and from every cell.
+ScreenGradeIds    a cell whose grade_id nbgrader would never write (outside its alphabet: letters,
+                  digits, - and _), or that claims to be a graded cell of the assignment under an id
+                  the release does not have, loses its nbgrader metadata before any later step
+                  (or log line) sees that id; the notebook is flagged "tampered".
 DropDuplicateIds  replaces nbgrader's DeduplicateIds: a copied cell keeps its code but loses its
                   nbgrader metadata entirely (nbgrader 0.9 leaves an empty dict that fails schema
                   validation and aborts autograde for every later student).
@@ -13,6 +17,7 @@ RestoreCells      nbgrader's OverwriteCells, plus: canonical metadata for every 
                   grader runs them itself, verify.VerifyOutsideKernel, and puts them back after).
 """
 import os
+import re
 
 import nbformat
 from nbgrader import utils
@@ -42,6 +47,18 @@ class StripIntake(NbGraderPreprocessor):
         if corrupt:  # the exporter found no notebook in the file (exporter.TolerantNotebookExporter)
             status.record(nb, "corrupt notebook", corrupt)
         return nb, resources
+
+
+# The ids nbgrader's own assignment editor accepts ("letters, numbers, hyphens, and/or underscores").
+GRADE_ID = re.compile(r"[A-Za-z0-9_-]+")
+SHOWN_ID = 60  # characters of an id quoted in a detail
+
+
+def shown_ids(names):
+    """Ids for a one-line detail, each cut to SHOWN_ID characters, at most 12 (a submission chooses
+    them; whatever shows a detail escapes it, convgrade.printable)."""
+    shown = [n if len(n) <= SHOWN_ID else n[:SHOWN_ID] + "..." for n in names[:12]]
+    return ", ".join(shown) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
 
 
 class DropDuplicateIds(NbGraderPreprocessor):
@@ -107,6 +124,41 @@ def must_be_present(cell):
     return cell["grade"] or (cell["locked"] and not cell["solution"])
 
 
+class ScreenGradeIds(_SourceAware, NbGraderPreprocessor):
+    """Make ordinary cells of cells whose nbgrader metadata the release cannot have written: an id
+    outside nbgrader's alphabet (control characters, bidi overrides, quotes, spaces, ...), metadata
+    that is not a mapping, or a graded cell under an id the assignment does not have. Flagged
+    "tampered" with the ids in the detail (escaped wherever a detail is shown: convgrade.printable);
+    later steps, their log lines and the gradebook never see them."""
+
+    def preprocess(self, nb, resources):
+        if any(f["status"] == "corrupt notebook" for f in status.flags_of(nb)):
+            return nb, resources
+        cells, _ = self._load_source(resources)
+        malformed, invented = [], []
+        for cell in nb.cells:
+            if "nbgrader" not in cell.metadata:
+                continue
+            meta = cell.metadata["nbgrader"]
+            grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+            if not isinstance(meta, dict) or (grade_id is not None and not _allowed_id(grade_id)):
+                malformed.append(repr(grade_id) if not isinstance(grade_id, str) else grade_id)
+                del cell.metadata["nbgrader"]
+            elif grade_id is not None and grade_id not in cells and meta.get("grade"):
+                invented.append(grade_id)
+                del cell.metadata["nbgrader"]
+        if malformed:
+            status.record(nb, "tampered", "cells with grade ids nbgrader never writes (made ordinary cells): "
+                                          + shown_ids(malformed))
+        if invented:
+            status.record(nb, "tampered", "cells added as graded cells (made ordinary cells): " + shown_ids(invented))
+        return nb, resources
+
+
+def _allowed_id(grade_id):
+    return isinstance(grade_id, str) and GRADE_ID.fullmatch(grade_id) is not None
+
+
 class RecordTampering(_SourceAware, NbGraderPreprocessor):
     """Flag test and read-only cells that were edited, relabelled or removed (RestoreCells fixes them)."""
 
@@ -115,18 +167,14 @@ class RecordTampering(_SourceAware, NbGraderPreprocessor):
             return nb, resources  # nothing was submitted to tamper with
         cells, order = self._load_source(resources)
         present = {}
-        unknown = []
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             if grade_id is not None:
                 present[grade_id] = cell
-            if grade_id is not None and grade_id not in cells and utils.is_grade(cell):
-                unknown.append(grade_id)
         required = [name for name in order if must_be_present(cells[name])]
         missing = [name for name in required if name not in present]
         edited = [name for name in required if name in present and self._changed(present[name], cells[name])]
-        for names, what in [(edited, "edited (restored)"), (missing, "deleted or stripped of metadata (restored)"),
-                            (unknown, "added as graded cells (made ordinary cells)")]:
+        for names, what in [(edited, "edited (restored)"), (missing, "deleted or stripped of metadata (restored)")]:
             if names:
                 status.record(nb, "tampered", f"cells {what}: {', '.join(names)}")
         return nb, resources

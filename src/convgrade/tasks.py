@@ -92,21 +92,24 @@ def _grade(config, student, assignment):
 
     from nbgrader.apps import NbGraderAPI
     from sqlalchemy.exc import SAWarning
+    from .printable import install, printable
+    install()  # nbgrader's log lines, as captured into the log below, are escaped record by record
     api = NbGraderAPI(config=config)
     log = []
     warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own session use, harmless
     try:
         graded = api.autograde(assignment, student, force=True, create=True)
-        log += [graded.get("log", ""), graded.get("error", "")]
+        log += [graded.get("log", ""), printable(graded.get("error", ""), newlines=True)]
         if not graded["success"]:
             return {"problem": "nbgrader autograde failed", "log": "\n".join(log)}
         feedback = api.generate_feedback(assignment, student, force=True)
-        log += [feedback.get("log", ""), feedback.get("error", "")]
+        log += [feedback.get("log", ""), printable(feedback.get("error", ""), newlines=True)]
         if not feedback["success"]:
             return {"problem": "nbgrader generate_feedback failed", "log": "\n".join(log)}
     except Exception:
         import traceback
-        return {"problem": "the grader raised an exception", "log": "\n".join(log + [traceback.format_exc()])}
+        return {"problem": "the grader raised an exception",
+                "log": "\n".join(log + [printable(traceback.format_exc(), newlines=True)])}
     return {"problem": "", "log": "\n".join(part for part in log if part)}
 
 
@@ -121,7 +124,8 @@ def preload():
     import nbgrader.apps  # noqa: F401
     import torch  # noqa: F401  (the oracle of the checks)
 
-    from . import execution, exporter, feedback, sanitize, scan, verify  # noqa: F401
+    from . import execution, exporter, feedback, printable, sanitize, scan, verify  # noqa: F401
+    printable.install()  # every log line of this worker process (Dask's included) escaped
     torch.set_num_threads(1)
 
 
