@@ -121,7 +121,7 @@ def preload():
     import nbgrader.apps  # noqa: F401
     import torch  # noqa: F401  (the oracle of the checks)
 
-    from . import execution, exporter, feedback, sanitize, scan, verify  # noqa: F401
+    from . import execution, exporter, feedback, markup, sanitize, scan, verify  # noqa: F401
     torch.set_num_threads(1)
 
 
