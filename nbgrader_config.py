@@ -19,6 +19,9 @@ here (nbgrader itself is unchanged), for `make grade` and plain `nbgrader autogr
   of the notebook, on the same inputs; its verdict is the score (VerifyOutsideKernel). What an
   assignment forbids, and the helpers its hidden tests call, are in source/<assignment>/checks.py;
 - unreadable notebooks are graded as empty ones, flagged "corrupt notebook" (TolerantNotebookExporter);
+- markup: a submission's Markdown, raw cells and outputs are cleaned by an allow-list sanitizer
+  (nh3) on intake, after execution, for feedback and in formgrader (convgrade.markup); the
+  feedback page forbids all script, formgrader's view all but nbgrader's own (convgrade.csp);
 - feedback: why a test failed in words, never hidden test code, no script from any host, and
   nothing but the pages in feedback/ (convgrade.feedback);
 - grades: `nbgrader export` and `make grade` write the same grades.csv, with a status column;
@@ -80,6 +83,7 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.OverwriteKernelspec",
     "convgrade.sanitize.RestoreCells",
     "convgrade.scan.ScanAnswers",
+    "convgrade.markup.SanitizeMarkup",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
@@ -90,6 +94,9 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
+    # after the scores are saved (they read the outputs as nbgrader always did), before the
+    # notebook is written for formgrader and feedback
+    "convgrade.markup.SanitizeMarkup",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.LimitOutput.max_lines = 200
@@ -100,11 +107,25 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "convgrade.feedback.HideHiddenTests",
     "convgrade.feedback.MathToMathML",
+    "convgrade.markup.SanitizeMarkup",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 c.GenerateFeedback.post_convert_hook = convgrade.feedback.only_html(_course, "feedback")
-c.HTMLExporter.template_name = "feedback"  # convgrade's page of that name (the API asks for "feedback")
-c.HTMLExporter.extra_template_basedirs = [convgrade.feedback.TEMPLATES]
+# The feedback page has an exporter (and so a configuration section) of its own: what is set for
+# HTMLExporter reaches formgrader too, whose view of a submission must stay formgrader's page.
+c.GenerateFeedback.exporter_class = "convgrade.feedback.FeedbackExporter"
+c.FeedbackExporter.template_name = "feedback"  # convgrade's page of that name (the API asks for "feedback")
+c.FeedbackExporter.extra_template_basedirs = [convgrade.feedback.TEMPLATES]
+c.FeedbackExporter.preprocessors = []  # GenerateFeedback.preprocessors above, not formgrader's below
+
+# Formgrader's view of a submission: nbgrader's page with a Content-Security-Policy (only nbgrader's
+# own script runs, convgrade.csp), the notebook cleaned again as it is shown (a notebook autograded
+# before this configuration, too) and its math as MathML (the policy refuses MathJax from a CDN).
+c.HTMLExporter.template_name = "formgrade_csp"
+c.HTMLExporter.extra_template_basedirs = [convgrade.feedback.TEMPLATES, convgrade.feedback.FORMGRADER_TEMPLATES]
+c.HTMLExporter.extra_template_paths = [convgrade.feedback.FORMGRADER_TEMPLATES]
+c.HTMLExporter.filters = {"with_csp": "convgrade.csp.with_csp"}
+c.HTMLExporter.preprocessors = ["convgrade.feedback.MathToMathML", "convgrade.markup.SanitizeMarkup"]
 
 # nbgrader zip_collect ASSIGNMENT: a Canvas "Download Submissions" zip in downloaded/ASSIGNMENT/archive/,
 # whose files are named <student>_[LATE_]<user id>_<submission id>_<file>[-<n>].ipynb.

@@ -40,11 +40,13 @@ MODULES = {
     "test_roundtrip.py": ([], "roundtrip"),
     "test_kit.py": (["e2e"], "kit"),
     "test_jupyterlab.py": (["browser"], "jupyterlab"),
+    # one graded course, one Jupyter server and one browser, shared by the module's tests
+    "test_formgrader.py": (["browser", "e2e"], "formgrader"),
 }
 # the book-build checks in test_book_build.py that read the built site (its tool tests do not)
 SITE_FIXTURE = "site"
-ORDER = ["grading-e2e", "kit", "grading-cluster", "grading-terminal", "browser", "new-assignment", "grading-release", "grading-sandbox",
-         "benchmarks", "translation", "jupyterlab", "roundtrip"]
+ORDER = ["grading-e2e", "kit", "grading-cluster", "grading-terminal", "browser", "new-assignment", "grading-release",
+         "grading-sandbox", "benchmarks", "translation", "jupyterlab", "formgrader", "roundtrip"]
 
 
 def pytest_configure(config):

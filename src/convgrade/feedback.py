@@ -7,7 +7,12 @@ HideHiddenTests  removes each test cell's hidden region with nbgrader's own Clea
 MathToMathML     renders the markdown's $...$ and $$...$$ as MathML, which browsers draw natively,
                  so the page needs no MathJax from a public CDN (the template loads no script).
 only_html        a post-convert hook: nothing but the feedback pages stays in feedback/.
-TEMPLATES        the folder of the page template: nbgrader's, naming each test by its docstring, no CDN.
+TEMPLATES        the folder of the page templates: feedback (nbgrader's, naming each test by its
+                 docstring, no CDN, no script) and formgrade_csp (formgrader's view with a CSP).
+FeedbackExporter GenerateFeedback.exporter_class: an HTMLExporter with a configuration section of
+                 its own, so the feedback template set there does not reach formgrader's
+                 HTMLExporter (which would then fail on every submission).
+FORMGRADER_TEMPLATES  nbgrader's own formgrader templates folder (formgrade_csp extends its page).
 """
 import ast
 import fnmatch
@@ -15,11 +20,20 @@ import os
 import re
 import textwrap
 
+import nbgrader
+from nbconvert.exporters import HTMLExporter
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 
 HIDDEN_NOTE = "# (the hidden part of this test is not shown)"
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+FORMGRADER_TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(nbgrader.__file__)),
+                                    "server_extensions", "formgrader", "templates")
+
+
+class FeedbackExporter(HTMLExporter):
+    """The feedback page's exporter: configured as c.FeedbackExporter (it reads c.HTMLExporter too,
+    whose settings for formgrader its own section overrides)."""
 
 
 def description(source):

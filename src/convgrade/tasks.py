@@ -124,7 +124,7 @@ def preload():
     import nbgrader.apps  # noqa: F401
     import torch  # noqa: F401  (the oracle of the checks)
 
-    from . import execution, exporter, feedback, printable, sanitize, scan, verify  # noqa: F401
+    from . import execution, exporter, feedback, markup, printable, sanitize, scan, verify  # noqa: F401
     printable.install()  # every log line of this worker process (Dask's included) escaped
     torch.set_num_threads(1)
 
