@@ -100,7 +100,7 @@ def test_the_processes_of_a_box_share_its_memory_where_the_machine_has_cgroups()
             "        x = bytearray(300 << 20); x[::4096] = b'x' * len(x[::4096]); import time; time.sleep(5); os._exit(0)\n"
             "    kids.append(pid)\nprint('signals', sorted(os.waitpid(k, 0)[1] & 0x7f for k in kids))")
     with isolation.Box(settings(memory_mb=512)) as box:
-        if not any(controller == "memory" for controller, _ in box.cgroups):
+        if "memory" not in box.group.folders:
             pytest.skip("no writable memory cgroup on this machine: only the per-process limit applies")
         process = box.popen([sys.executable, "-I", "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         out = process.communicate(timeout=60)[0].decode()
