@@ -120,7 +120,7 @@ def test_a_meter_tells_a_starved_box_from_an_idle_one():
 
 BUSY = "import os, time\ntry:\n    os.setsid()\nexcept OSError:\n    pass\nend = time.time() + {seconds}\nwhile time.time() < end:\n    pass\n"
 HOG = ("import os, time\nkids = []\nfor _ in range({n}):\n    pid = os.fork()\n    if pid == 0:\n"
-       "        os.setsid()\n        end = time.time() + {seconds}\n        while time.time() < end:\n            pass\n"
+       "        os.setsid()\n        end = {clock}() + {seconds}\n        while {clock}() < end:\n            pass\n"
        "        os._exit(0)\n    kids.append(pid)\nfor pid in kids:\n    os.waitpid(pid, 0)\n")
 
 need_cpu_groups = pytest.mark.skipif(
@@ -133,7 +133,7 @@ def test_a_box_of_six_busy_processes_gets_no_more_cpu_than_a_box_of_one():
     settings = isolation.Isolation()
     seconds = 6
     with isolation.Box(settings, name="hog") as hog, isolation.Box(settings, name="honest") as honest:
-        hog.popen([sys.executable, "-I", "-c", HOG.format(n=6, seconds=seconds)])
+        hog.popen([sys.executable, "-I", "-c", HOG.format(n=6, seconds=seconds, clock="time.time")])
         honest.popen([sys.executable, "-I", "-c", BUSY.format(seconds=seconds)])
         time.sleep(1)  # both running: measure the middle of the run
         start = hog.group.cpu_seconds(), honest.group.cpu_seconds()
@@ -149,9 +149,10 @@ def test_a_box_of_six_busy_processes_gets_no_more_cpu_than_a_box_of_one():
 @need_cpu_groups
 def test_a_box_counts_the_cpu_time_of_children_that_left_its_session():
     with isolation.Box(isolation.Isolation(), name="hog") as box:
-        box.popen([sys.executable, "-I", "-c", HOG.format(n=3, seconds=1.5)])
+        # each child spins for 1.5 s of its own CPU time, however busy the machine is
+        box.popen([sys.executable, "-I", "-c", HOG.format(n=3, seconds=1.5, clock="time.process_time")])
         box.process.wait(60)
         used = box.cpu_seconds()
         threads = box.threads()
-    assert used >= 3 * 1.5 * 0.8, used  # the three children's busy time, each in its own session
+    assert used >= 3 * 1.5, used  # the three children's busy time, each in its own session
     assert threads == []  # all ended

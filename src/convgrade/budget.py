@@ -15,11 +15,32 @@ mostly did nothing was waiting on its own ("waited too long"). Neither is ever "
 import os
 import time
 
+from traitlets import Float
+from traitlets.config import LoggingConfigurable
+
 # what stopped a cell, a call or a notebook -> the status it gives (status.STATUSES)
 CPU = "timed out"
 OVERLOADED = "grader overloaded; re-grade"
 IDLE = "waited too long"
 STARVED_SHARE = 0.5  # of the wall-clock time, runnable (running or waiting for a CPU): starved, not idle
+CELL_WALL_FACTOR = 6  # the per-cell wall-clock backstop, in CPU budgets, when not set
+# error names a stopped cell gets in the autograded notebook -> its status
+ENAMES = {"CellTimeoutError": CPU, "GraderOverloaded": OVERLOADED, "WaitedTooLong": IDLE}
+ENAME_OF = {status: ename for ename, status in ENAMES.items()}
+
+
+class Budget(LoggingConfigurable):
+    """A notebook's budgets (c.Budget.<name>). The per-cell CPU budget is c.Execute.timeout; a tested
+    function's is CALL_SECONDS in the assignment's checks.py."""
+
+    notebook_cpu_seconds = Float(120.0, help="CPU time of one notebook's whole run, in its kernel and again "
+                                             "in its re-check (each); its sandbox's processes all count").tag(config=True)
+    cell_wall_seconds = Float(0.0, help="wall-clock backstop of one cell (0: 6 times Execute.timeout)").tag(config=True)
+    notebook_wall_seconds = Float(600.0, help="wall-clock backstop of one notebook's kernel run, and of its "
+                                              "re-check (each)").tag(config=True)
+
+    def cell_wall(self, cell_cpu):
+        return self.cell_wall_seconds or CELL_WALL_FACTOR * cell_cpu
 
 
 def run_delay(threads):
@@ -54,6 +75,7 @@ class Meter:
 
     def __init__(self, box, cpu_budget, wall_budget):
         self.box, self.cpu_budget, self.wall_budget = box, cpu_budget, wall_budget
+        self.cpu_limit = cpu_budget  # the budget as the student is told it (a check may allow some slack)
         self.start_cpu = box.cpu_seconds()
         self.start_wall = time.monotonic()
         self.waited = 0.0
@@ -75,20 +97,26 @@ class Meter:
 
     def verdict(self):
         """None while within budget, else CPU, OVERLOADED or IDLE."""
-        cpu = self.cpu
+        if self.cpu_budget and self.cpu >= self.cpu_budget:
+            return CPU
+        if self.wall_budget and self.wall >= self.wall_budget:
+            return self.classify()
+        return None
+
+    def classify(self):
+        """What a stretch stopped by the wall clock was doing: CPU (it spent its budget after all),
+        OVERLOADED (it was runnable, computing or waiting for a CPU, most of the time) or IDLE."""
+        cpu, wall = self.cpu, self.wall
         if self.cpu_budget and cpu >= self.cpu_budget:
             return CPU
-        wall = self.wall
-        if self.wall_budget and wall >= self.wall_budget:
-            self.sample()
-            return OVERLOADED if cpu + self.waited >= STARVED_SHARE * wall else IDLE
-        return None
+        self.sample()
+        return OVERLOADED if cpu + self.waited >= STARVED_SHARE * wall else IDLE
 
     def describe(self, what, stopped):
         """A sentence for the student and the instructor: what was stopped, and why."""
         cpu, wall = self.cpu, self.wall
         if stopped == CPU:
-            return f"{what} used more than its {self.cpu_budget:g} s of CPU time and was stopped"
+            return f"{what} used more than its {self.cpu_limit:g} s of CPU time and was stopped"
         if stopped == OVERLOADED:
             return (f"{what} was stopped after {wall:.0f} s of wall-clock time with only {cpu:.1f} s of "
                     f"CPU time: the grading machine was too busy; your instructor will grade it again")
