@@ -156,3 +156,19 @@ def test_a_box_counts_the_cpu_time_of_children_that_left_its_session():
         threads = box.threads()
     assert used >= 3 * 1.5, used  # the three children's busy time, each in its own session
     assert threads == []  # all ended
+
+
+@pytest.mark.skipif(isolation.bubblewrap_problem() != "", reason="needs bubblewrap")
+def test_without_cgroups_a_box_counts_its_processes_own_cpu_time(monkeypatch):
+    # as on a machine with no writable cgroup: the box's uid's processes, from /proc
+    monkeypatch.setattr(cgroups, "layout", lambda: cgroups.Layout(0, {}, why="none mounted"))
+    spin = ("import os, time\nif os.fork() == 0:\n    os.setsid()\n    end = time.process_time() + 1.5\n"
+            "    while time.process_time() < end:\n        pass\n    time.sleep(60)\n    os._exit(0)\ntime.sleep(60)\n")
+    with isolation.Box(isolation.Isolation(), name="plain") as box:
+        assert box.group.folders == {}
+        box.popen([sys.executable, "-I", "-c", spin])
+        deadline = time.monotonic() + 60
+        while box.cpu_seconds() < 1.5 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        used = box.cpu_seconds()
+    assert 1.5 <= used < 5, used

@@ -27,9 +27,11 @@ import time
 from . import budget, codec, isolation, wire
 
 GRACE_SECONDS = 5  # past a request's own limit, before the grader gives up on the process
-# The box's own limits count CPU time (replay_server._limited); the grader's deadline is wall-clock
-# time, with room for a machine that is busy grading others (a third of a core per box still passes).
-WALL_FACTOR = 3
+# The box's own limits count CPU time (replay_server._limited, and the box's cgroup here); the
+# grader's deadline is a wall-clock backstop, with room for a machine that is busy grading others:
+# a tenth of a core per box still passes (measured: a box got an eighth of a core at load 16 on 2
+# cores, and three times the CPU budget stopped honest calls as "grader overloaded; re-grade").
+WALL_FACTOR = 10
 
 
 POLL_SECONDS = 0.25  # how often the box is measured while a request runs

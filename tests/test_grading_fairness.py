@@ -1,0 +1,129 @@
+"""A grade that does not depend on the neighbour: a CPU hog graded beside honest classmates.
+
+The driver grades, with two workers, a student whose last cell forks 12 busy processes that each
+leave its session (setsid), beside honest full-marks classmates. Every honest row must be exactly
+the expected one (the hog slowed their sandboxes, but their limits count their own CPU time, and
+every box has the same CPU weight), the hog earns no more than its honest part, and nothing of it
+outlives the grading. At the same time, another course grades a notebook of sleeping cells: its
+notebook's wall-clock backstop stops it, with its own status.
+
+Judged from outside: grades.csv, the autograded notebooks, and the processes left on the host.
+"""
+import time
+
+import nbformat
+import psutil
+import pytest
+
+import grading_support
+from demo_class import hogs
+from demo_class.conv_basics import ASSIGNMENT, NOTEBOOK
+from demo_class.make_demo_class import SUBMITTED, expected, max_score
+
+HONEST = ["full_marks", "full_marks_2", "full_marks_3"]
+UID_BASE, SLOTS = 64500, 64  # apart from the other grading tests' uids: a leftover with one is ours
+
+
+@pytest.fixture(scope="module", autouse=True)
+def sandbox():
+    grading_support.require_sandbox()
+
+
+def course(folder, students, extra_config=""):
+    grading_support.course_copy(folder, students=["full_marks"], assignments=[ASSIGNMENT])
+    submitted = folder / "submitted"
+    for name in HONEST[1:]:
+        if name in students:
+            target = submitted / name / ASSIGNMENT
+            target.mkdir(parents=True)
+            (target / f"{NOTEBOOK}.ipynb").write_bytes((SUBMITTED / "full_marks" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_bytes())
+    if "full_marks" not in students:
+        import shutil
+        shutil.rmtree(submitted / "full_marks")
+    hogs.write(submitted, [s for s in students if s in hogs.KINDS])
+    with open(folder / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.Isolation.uid_base = {UID_BASE}\nc.Isolation.slots = {SLOTS}\n{extra_config}")
+    return folder
+
+
+def leftovers():
+    found = []
+    for process in psutil.process_iter(["uids", "cmdline"]):
+        try:
+            if UID_BASE <= process.info["uids"].real < UID_BASE + SLOTS:
+                found.append((process.pid, process.info["cmdline"]))
+        except (psutil.Error, TypeError, AttributeError):
+            pass
+    return found
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    import subprocess
+    import sys
+    base = tmp_path_factory.mktemp("fairness")
+    busy = course(base / "busy", ["cpu_hog", *HONEST])
+    # a wall-clock backstop of 20 s per notebook, so that the sleeper (150 s of sleep) is stopped soon
+    quiet = course(base / "quiet", ["sleeper"], "c.Budget.notebook_wall_seconds = 20\n")
+    started = time.monotonic()
+    sleeper = subprocess.Popen([sys.executable, str(grading_support.ROOT / "tools" / "grade.py"), "--course",
+                                str(quiet), "--jobs", "1"], env=grading_support.ENV, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    result = grading_support.grade(busy, "--jobs", "2", timeout=900)
+    busy_seconds = time.monotonic() - started
+    sleeper_log, _ = sleeper.communicate(timeout=900)
+    sleeper_seconds = time.monotonic() - started
+    print(f"graded the hog and {len(HONEST)} honest students in {busy_seconds:.0f} s; the sleeper in {sleeper_seconds:.0f} s")
+    return {"busy": busy, "quiet": quiet, "result": result, "sleeper": sleeper, "sleeper_log": sleeper_log,
+            "sleeper_seconds": sleeper_seconds, "left": leftovers()}
+
+
+def rows(course_folder):
+    found = grading_support.read_csv(course_folder / "grades.csv")
+    return {student: (float(row["score"]), row["status"]) for (student, _), row in found.items()}
+
+
+def test_honest_rows_are_exact_beside_a_hog_that_leaves_its_session(graded):
+    assert graded["result"].returncode == 0, graded["result"].stdout + graded["result"].stderr
+    got = rows(graded["busy"])
+    want = expected(ASSIGNMENT)["full_marks"]
+    assert {s: got.get(s) for s in HONEST} == {s: want for s in HONEST}
+
+
+def test_the_hog_earns_no_more_than_its_honest_part_and_its_last_cell_was_stopped_by_cpu_time(graded):
+    score, state = rows(graded["busy"])["cpu_hog"]
+    assert score <= max_score(ASSIGNMENT)
+    assert (score, state) == (max_score(ASSIGNMENT), hogs.EXPECTED["cpu_hog"][1])
+    nb = nbformat.read(graded["busy"] / "autograded" / "cpu_hog" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    last = nb.cells[-1].outputs
+    assert any(o.get("ename") == "CellTimeoutError" and "CPU time" in o.get("evalue", "") for o in last), last
+
+
+def test_nothing_of_the_hog_outlives_the_grading(graded):
+    assert graded["left"] == []
+
+
+def test_the_driver_says_what_the_machine_gives_the_sandboxes(graded):
+    from convgrade.cgroups import layout
+    assert f"Sandbox limits: {layout().describe()}" in graded["result"].stdout
+
+
+def test_a_notebook_of_sleeping_cells_is_stopped_by_its_notebook_backstop(graded):
+    assert graded["sleeper"].returncode == 0, graded["sleeper_log"]
+    assert rows(graded["quiet"])["sleeper"] == (max_score(ASSIGNMENT), "waited too long")
+    # 150 s of sleep: the kernel stops at 20 s, the re-check at 20 s, plus the start-up of both
+    assert graded["sleeper_seconds"] < 120, graded["sleeper_seconds"]
+    nb = nbformat.read(graded["quiet"] / "autograded" / "sleeper" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    not_run = [c for c in nb.cells if c.cell_type == "code" and any(o.get("ename") == "NotRun" for o in c.outputs)]
+    assert len(not_run) > hogs.SLEEPS // 2  # most sleeps never ran
+
+
+def test_a_hog_in_the_recheck_is_stopped_by_its_boxs_cpu_time(tmp_path):
+    # the re-check server itself only waits: its own CPU-time limit never fires, the box's count does
+    from convgrade import isolation, replay
+    with replay.Replay(isolation.Isolation(uid_base=UID_BASE, slots=SLOTS), None, total_seconds=120) as running:
+        started = time.monotonic()
+        with pytest.raises(replay.ReplayGone) as stopped:
+            running.run_cell(hogs.HOG, seed=1, seconds=2)
+        assert stopped.value.stopped == "timed out", str(stopped.value)
+        assert time.monotonic() - started < replay.wall_limit(2)
