@@ -9,8 +9,9 @@ spends its budget faster, since their time counts too.
 A wall-clock backstop, several times the CPU budget, stops what uses no CPU: a cell that sleeps or
 waits forever, or a box the machine starved. Which of the two it was is read from the scheduler's
 own account of the box's threads (/proc/<tid>/schedstat: time spent runnable but waiting for a
-CPU): a box that mostly waited for a CPU was starved ("grader overloaded; re-grade"), a box that
-mostly did nothing was waiting on its own ("waited too long"). Neither is ever "timed out".
+CPU), over the last seconds before the stop: a box that was mostly runnable then (computing, or
+waiting for a CPU) was starved ("grader overloaded; re-grade"), a box that mostly did nothing was
+waiting on its own ("waited too long"). Neither is ever "timed out".
 """
 import collections
 import os
