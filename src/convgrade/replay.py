@@ -39,6 +39,10 @@ POLL_SECONDS = 0.25  # how often the box is measured while a request runs
 # box's count, which also holds what the code started beside it, stops the whole re-check a little
 # later, so that the server's own limit acts first where it can.
 BOX_CPU_FACTOR, BOX_CPU_GRACE = 1.25, 1.0
+# A reply that has begun to arrive must be complete this soon: writing the largest message takes
+# a fraction of a second of CPU time, so a reply trickled a byte at a time is the student's code
+# waiting on purpose, not the machine being busy (it gives "waited too long").
+REPLY_SECONDS = 10
 
 
 def wall_limit(seconds):
@@ -155,8 +159,8 @@ class Replay:
         try:
             wire.send(self.sock, message)
             spent = self._wait_for_reply(call)
-            if spent is None:
-                return wire.receive(self.sock, deadline=call.start_wall + allowed)
+            if spent is None:  # a reply has begun: the rest follows at once, or the process is stalling it
+                return wire.receive(self.sock, deadline=min(call.start_wall + allowed, time.monotonic() + REPLY_SECONDS))
             self.stopped, meter, whom = spent
             self.gone = meter.describe(whom or what, self.stopped)
         except socket.timeout:
