@@ -64,8 +64,11 @@ c.CourseDirectory.feedback_directory = "feedback"
 # An assignment's checks stay with the instructor: never released, never copied next to a submission.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "checks.py"]
 
-# Seconds per cell, in the kernel and in the re-check (a correct notebook needs well under 1 s per
-# cell; the helpers stop a tested function after 3 s, see source/gradehelp.py).
+# CPU seconds per cell, in the kernel and in the re-check: the CPU time of the cell's sandbox
+# (busy child processes included), not the clock, so that a grade does not depend on what else
+# the machine runs (a correct notebook needs well under 1 s per cell; a tested function gets
+# CALL_SECONDS of CPU time, see source/<assignment>/checks.py). Per notebook, and the wall-clock
+# backstops that give "grader overloaded; re-grade" or "waited too long": c.Budget.* (convgrade/budget.py).
 c.Execute.timeout = 10
 c.Execute.startup_timeout = 120  # two graders starting kernels on a busy 2-core machine
 c.Execute.shutdown_kernel = "immediate"  # a graceful shutdown costs seconds per student

@@ -32,6 +32,7 @@ MODULES = {
     "test_grading_release.py": (["e2e"], "grading-release"),
     "test_site.py": (["browser"], "browser"),
     "test_grading_sandbox.py": (["e2e", "serial"], "grading-sandbox"),
+    "test_grading_fairness.py": (["e2e", "serial"], "grading-fairness"),
     "test_benchmarks.py": ([], "benchmarks"),
     "test_book_claims.py": (["book"], None),
     "test_zh_edition.py": (["book"], None),
@@ -46,7 +47,7 @@ MODULES = {
 # the book-build checks in test_book_build.py that read the built site (its tool tests do not)
 SITE_FIXTURE = "site"
 ORDER = ["grading-e2e", "kit", "grading-cluster", "grading-terminal", "browser", "new-assignment", "grading-release",
-         "grading-sandbox", "benchmarks", "translation", "jupyterlab", "formgrader", "roundtrip"]
+         "grading-sandbox", "grading-fairness", "benchmarks", "translation", "jupyterlab", "formgrader", "roundtrip"]
 
 
 def pytest_configure(config):

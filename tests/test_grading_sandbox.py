@@ -100,7 +100,7 @@ def test_the_processes_of_a_box_share_its_memory_where_the_machine_has_cgroups()
             "        x = bytearray(300 << 20); x[::4096] = b'x' * len(x[::4096]); import time; time.sleep(5); os._exit(0)\n"
             "    kids.append(pid)\nprint('signals', sorted(os.waitpid(k, 0)[1] & 0x7f for k in kids))")
     with isolation.Box(settings(memory_mb=512)) as box:
-        if not any(controller == "memory" for controller, _ in box.cgroups):
+        if "memory" not in box.group.folders:
             pytest.skip("no writable memory cgroup on this machine: only the per-process limit applies")
         process = box.popen([sys.executable, "-I", "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         out = process.communicate(timeout=60)[0].decode()
@@ -223,7 +223,7 @@ def test_the_limit_counts_computing_and_the_grader_stops_waiting_from_outside(su
                                                          "    return 1\ndef asleep():\n    time.sleep(600)"]).passed
         started = time.monotonic()
         result = judged(running, "asleep()")
-        assert result.kind == "gone" and running.timed_out
+        assert result.kind == "gone" and running.timed_out and running.stopped == "waited too long"
         assert time.monotonic() - started < replay.wall_limit(2) + 2
 
 
@@ -258,9 +258,10 @@ def test_a_flood_of_data_is_refused_without_filling_the_grader(submission):
 
 
 def test_the_overall_deadline_is_kept_from_outside(submission):
-    with replay.Replay(settings(), submission, total_seconds=3) as running:
+    # (10 s: the re-check's start alone took 3 s of wall-clock time on a 2-core machine at load 16)
+    with replay.Replay(settings(), submission, total_seconds=10) as running:
         running.run_cell("import time", seed=1, seconds=10)
-        time.sleep(4)
+        time.sleep(11)
         with pytest.raises(replay.ReplayGone):
             running.request({"op": "lookup", "name": "time"})
         assert running.box.process.poll() is not None

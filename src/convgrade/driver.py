@@ -109,6 +109,8 @@ def grade_course(course, assignment="", student="", jobs=2, scheduler="", execut
         config.Isolation.mode = isolation
     coursedir = course_directory(config)
     _check_isolation(config)
+    from .cgroups import layout
+    say(f"Sandbox limits: {layout().describe()}")
     shared_db = not coursedir.db_url.startswith("sqlite")
     _check_database(coursedir.db_url)
     assignments = [assignment] if assignment else report.assignments(coursedir)
@@ -220,7 +222,8 @@ def store(coursedir, job, result, record_grades, config):
     # the task's log is escaped where it was written (tasks._grade, printable.install on the worker)
     report.log_path(coursedir, student, assignment, ".log").write_text(result.get("log", ""), encoding="utf-8")
     if result.get("problem"):
-        state = "timed out" if result["problem"].startswith("timed out") else "grader error"
+        # the driver's own limit counts the clock, not the student's CPU time: never "timed out"
+        state = "grader overloaded; re-grade" if result["problem"].startswith("overloaded") else "grader error"
         report.write_record(coursedir, student, assignment, state,
                             f"{result['problem']}; see {report.LOG_FOLDER}/{assignment}/{student}.log")
         return
@@ -336,7 +339,7 @@ def _give_up_on_slow(client, futures, pending, seen_running, student_timeout, fi
                 client.restart_workers([start[1]])
             except Exception:
                 pass
-            finished(futures[future], _failed(futures[future], f"timed out: grading stopped after {student_timeout:.0f} s"))
+            finished(futures[future], _failed(futures[future], f"overloaded: grading stopped after {student_timeout:.0f} s of wall-clock time"))
 
 
 def _has_dashboard():

@@ -1,7 +1,9 @@
 """nbgrader preprocessors for the execution step of autograde.
 
 ResilientExecute  nbgrader's Execute with the kernel in the submission's sandbox
-                  (kernel.SandboxedKernelManager), seeded before every cell from the submission's
+                  (kernel.SandboxedKernelManager), its time limits counting the sandbox's own
+                  CPU time (budget: c.Execute.timeout per cell, c.Budget.* per notebook, with
+                  wall-clock backstops), seeded before every cell from the submission's
                   key (the re-check draws the same inputs), its output bounded while it arrives,
                   and a kernel that dies (the student's code called exit() or crashed it) no longer
                   throws the whole submission away: the cells before keep their results, the cells
@@ -10,6 +12,8 @@ TidyOutputs       what a test cell shows cannot change its score except through 
                   stderr from a student's warning no longer zeroes a passing test, a value
                   displayed by a test cell is not read as partial credit, and huge outputs are cut.
 """
+import asyncio
+
 from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
@@ -17,7 +21,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Integer
 
-from . import content, isolation, seeds, status
+from . import budget, content, isolation, seeds, status
 from .kernel import SandboxedKernelManager
 from .sanitize import course_directory
 
@@ -43,10 +47,15 @@ def seed_source(seed):
             f"m['torch'].manual_seed(s) if 'torch' in m else None))({seed})")
 
 
+WATCH_SECONDS = 0.2  # how often a running cell's box is measured
+INTERRUPT_GRACE = 15  # seconds a stopped cell has to end after its interrupt, before its kernel is ended
+# (a kernel beside busy children of its own gets a small share of its box: 5 s was too little at load 40)
+
+
 def timed_out_cells(cells):
-    """Indices of the code cells that nbclient stopped at the per-cell time limit."""
+    """Indices of the code cells stopped at a time limit (CPU budget or wall-clock backstop)."""
     return [index for index, cell in enumerate(cells)
-            if cell.cell_type == "code" and any(o.get("ename") == "CellTimeoutError" for o in cell.outputs)]
+            if cell.cell_type == "code" and any(o.get("ename") in budget.ENAMES for o in cell.outputs)]
 
 
 def failed_from(cells, died_at):
@@ -59,7 +68,14 @@ def failed_from(cells, died_at):
 
 
 class ResilientExecute(Execute):
-    """Execute in a sandboxed kernel, seeded per cell, bounded, surviving a dead kernel."""
+    """Execute in a sandboxed kernel, seeded per cell, bounded, surviving a dead kernel.
+
+    `timeout` (c.Execute.timeout) is a cell's CPU budget: the CPU time of everything in its
+    sandbox while it runs. A watchdog measures the box while the cell runs and interrupts the
+    cell when its budget, the notebook's (c.Budget.notebook_cpu_seconds), or a wall-clock backstop
+    runs out; a cell that does not stop then has its kernel ended. nbclient's own timeout, which
+    counts the clock, is left only as a last resort behind the watchdog.
+    """
 
     max_cell_output = Integer(2_000_000, help="characters of output kept per cell while it runs").tag(config=True)
 
@@ -68,10 +84,23 @@ class ResilientExecute(Execute):
         # A flood of output disconnects the kernel's IOPub socket (ZMQ_MAXMSGSIZE): the cell ends
         # without its outputs, and grading goes on (nbgrader's default would abort the submission).
         kwargs.setdefault("raise_on_iopub_timeout", False)
+        # nbclient's own limit is wall-clock time: if it ever fires, it is not the student's CPU time
+        kwargs.setdefault("error_on_timeout", {"ename": "GraderOverloaded", "evalue": "no reply from the kernel "
+                          "within the grader's last-resort wall-clock limit", "traceback": []})
         super().__init__(**kwargs)
+        self.timeout_func = self._last_resort
+
+    def _last_resort(self, cell):
+        """nbclient's wall-clock limit for a cell: past our watchdog's backstop and its grace."""
+        if not self.timeout or self.timeout < 0:
+            return None
+        return int(self._budget.cell_wall(self.timeout) + 3 * INTERRUPT_GRACE + 10)
 
     def preprocess(self, nb, resources=None, km=None):
         self._died_at = None
+        self._budget = budget.Budget(parent=self)
+        self._notebook_meter = None  # from the first cell on (the kernel's start-up is not the student's)
+        self._spent = None  # why the cells left were not run, once the notebook's budget ran out
         self._settings = isolation.Isolation(parent=self)
         self._settings.check()
         info = resources["nbgrader"]
@@ -101,14 +130,58 @@ class ResilientExecute(Execute):
         self._cell_chars, self._cell_cut = 0, False
         if self.km is not None:
             self.km._replied = True  # the kernel is up (nbclient waited for its kernel_info reply)
-        if cell.cell_type == "code" and cell.source.strip():
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-            msg_id = await ensure_async(self.kc.execute(seed_source(seeds.seed(self._key, "cell", cell_index, grade_id)),
-                                                        silent=True, store_history=False))
-            await self.async_wait_for_reply(msg_id)
-        return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        if cell.cell_type != "code" or not cell.source.strip():
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        if self._spent is not None:
+            cell.outputs = [error_output("NotRun", f"not run: {self._spent}")]
+            return cell
+        box = getattr(self.km, "box", None)
+        if box is not None and self._notebook_meter is None:
+            self._notebook_meter = budget.Meter(box, self._budget.notebook_cpu_seconds,
+                                                self._budget.notebook_wall_seconds)
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        msg_id = await ensure_async(self.kc.execute(seed_source(seeds.seed(self._key, "cell", cell_index, grade_id)),
+                                                    silent=True, store_history=False))
+        await self.async_wait_for_reply(msg_id, cell)
+        self._stopped = None
+        watch = None
+        if box is not None and self.timeout and self.timeout > 0:
+            meter = budget.Meter(box, self.timeout, self._budget.cell_wall(self.timeout))
+            watch = asyncio.ensure_future(self._watch(box, meter, cell_index))
+        try:
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        finally:
+            if watch is not None:
+                watch.cancel()
+            if self._stopped is not None:
+                cell.outputs = [o for o in cell.outputs if o.get("ename") != "KeyboardInterrupt"]
+                cell.outputs.append(error_output(budget.ENAME_OF[self._stopped[0]], self._stopped[1]))
+            if self._spent is not None:
+                box.kill()  # its processes could go on spending the CPU the notebook no longer has
 
     execute_cell = run_sync(async_execute_cell)  # (NotebookClient binds the public name to its own)
+
+    async def _watch(self, box, cell, index):
+        """Stop the running cell when a budget runs out: interrupt it, then end its kernel if it goes on."""
+        notebook = self._notebook_meter
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            cell.sample()
+            notebook.sample()
+            stopped, meter, what = cell.verdict(), cell, "this cell"
+            if stopped is None:
+                stopped, meter, what = notebook.verdict(), notebook, "the notebook"
+            if stopped is not None:
+                break
+        message = meter.describe(what, stopped)
+        self._stopped = (stopped, message)
+        if meter is notebook:
+            self._spent = f"the notebook's budget ran out in cell {index + 1} ({message})"
+        self.log.warning("Cell %d stopped: %s", index + 1, message)
+        await ensure_async(self.km.interrupt_kernel())
+        await asyncio.sleep(INTERRUPT_GRACE)  # (cancelled here when the cell ends)
+        self.log.warning("Cell %d did not stop when interrupted: ending its kernel", index + 1)
+        box.kill()
 
     async def _async_poll_for_reply(self, msg_id, cell, timeout, task_poll_output_msg, task_poll_kernel_alive):
         reply = await super()._async_poll_for_reply(msg_id, cell, timeout, task_poll_output_msg,
@@ -198,5 +271,9 @@ class TidyOutputs(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         nb, resources = super().preprocess(nb, resources)
         for index in timed_out_cells(nb.cells):
-            status.record(nb, "timed out", f"cell {index + 1} ran past the per-cell time limit")
+            for output in nb.cells[index].outputs:
+                if output.get("ename") in budget.ENAMES:
+                    why = output.get("evalue") or "it ran past its time limit"
+                    status.record(nb, budget.ENAMES[output.ename], f"cell {index + 1}: {why}")
+                    break
         return nb, resources

@@ -11,8 +11,10 @@ tree:
 - no network, its own pid, IPC and UTS namespaces, `--die-with-parent`;
 - a non-root uid with no capabilities (`setpriv`), even when the grader runs as root: a uid of its
   own per concurrent sandbox slot, so a fork bomb in one cannot starve another;
-- limits on memory and processes (a cgroup where the machine has one) and on each process's
-  memory, CPU time, open files and file size (rlimits).
+- limits on memory and processes (a cgroup where the machine has one, v1 or v2: convgrade.cgroups)
+  and on each process's memory, CPU time, open files and file size (rlimits);
+- the same CPU weight as every other box (the cgroup's), and a count of the CPU time it used,
+  busy children included (`cpu_seconds()`), which the time limits count instead of the clock.
 
 Without bubblewrap (macOS, Linux without user namespaces) grading refuses to start unless the
 instructor chose `Isolation.mode = "none"` (`make grade --no-isolation`); the rows are then
@@ -31,6 +33,8 @@ import tempfile
 
 from traitlets import Enum, Integer, List, Unicode
 from traitlets.config import LoggingConfigurable
+
+from . import budget, cgroups
 
 WORK = "/home/student/work"  # where the copy of the submission sits inside a sandbox (and its cwd)
 HOME = "/home/student"
@@ -128,68 +132,6 @@ def _reap(uid):
             pass  # gone already, or not ours to kill
 
 
-# ---------------------------------------------------------------- cgroups (v1 or v2, where writable)
-
-def _cgroup_folders(name):
-    """Folders of a new cgroup for memory and pids, made under our own cgroup; [] where impossible."""
-    made = []
-    try:
-        with open("/proc/self/cgroup") as handle:
-            lines = handle.read().splitlines()
-    except OSError:
-        return []
-    for line in lines:
-        _, controllers, path = line.split(":", 2)
-        for controller in ("memory", "pids"):
-            if controller in controllers.split(","):
-                folder = os.path.join("/sys/fs/cgroup", controller, path.lstrip("/"), name)
-                try:
-                    os.mkdir(folder)
-                    made.append((controller, folder))
-                except OSError:
-                    pass
-    return made
-
-
-def _limit_cgroups(folders, memory_bytes, processes):
-    for controller, folder in folders:
-        settings = {"memory": [("memory.limit_in_bytes", memory_bytes), ("memory.swappiness", 0)],
-                    "pids": [("pids.max", processes)]}[controller]
-        for setting, value in settings:
-            try:
-                with open(os.path.join(folder, setting), "w") as handle:
-                    handle.write(str(value))
-            except OSError:
-                pass
-
-
-def _kill_cgroups(folders):
-    """SIGKILL whatever is still in the sandbox's cgroups, then remove them."""
-    for _ in range(50):
-        alive = False
-        for _, folder in folders:
-            try:
-                with open(os.path.join(folder, "cgroup.procs")) as handle:
-                    pids = [int(p) for p in handle.read().split()]
-            except OSError:
-                continue
-            for pid in pids:
-                alive = True
-                try:
-                    os.kill(pid, 9)
-                except ProcessLookupError:
-                    pass
-        if not alive:
-            break
-        import time
-        time.sleep(0.02)
-    for _, folder in folders:
-        try:
-            os.rmdir(folder)
-        except OSError:
-            pass
-
-
 # ---------------------------------------------------------------- staging the submission's files
 
 def stage(source, target, max_file, max_total, max_entries=2000):
@@ -273,8 +215,9 @@ class Box:
         self.uid, self._slot = (_take_slot(settings.uid_base, settings.slots) if settings.isolated
                                 else (os.getuid(), None))
         os.chown(self.run_dir, self.uid, self.uid)
-        self.cgroups = _cgroup_folders(os.path.basename(self.folder))  # also unisolated: it kills leftovers
-        _limit_cgroups(self.cgroups, settings.memory_mb << 20, settings.processes)
+        self.group = cgroups.Group(os.path.basename(self.folder))  # also unisolated: it kills leftovers
+        self.group.limit(settings.memory_mb << 20, settings.processes)
+        self._cpu_seen = 0.0
         self.process = None
 
     # -- the command line
@@ -304,7 +247,7 @@ class Box:
         """The full command that runs argv inside this sandbox, in a fresh copy of the staged files."""
         s = self.settings
         _, stage_in, tmp = self._inside()
-        enter = [f"echo $$ > {folder}/cgroup.procs" for _, folder in self.cgroups]
+        enter = [f"echo $$ > {path}" for path in self.group.enter_files]
         prefix = ["/bin/sh", "-c", "; ".join(enter + ['exec "$@"']), "sh"]
         # --data: one process's heap past the sandbox's memory fails at once with MemoryError, where
         # the cgroup's OOM killer would end the kernel after a wait that depends on the machine's load
@@ -378,6 +321,51 @@ class Box:
                                         stdin=subprocess.DEVNULL, start_new_session=True, **kwargs)
         return self.process
 
+    # -- what it used
+
+    def cpu_seconds(self):
+        """CPU time used so far by everything in the box: its cgroup's count, or else (no cgroup
+        accounting) the times of its processes still alive, and of the children they reaped."""
+        used = self.group.cpu_seconds()
+        if used is None:
+            used = budget.process_cpu_seconds(self._processes())
+        self._cpu_seen = max(self._cpu_seen, used)  # a process that ended takes its time with it
+        return self._cpu_seen
+
+    def threads(self):
+        """Thread ids of the box (for the scheduler's run-queue waiting, budget.Meter)."""
+        if self.group.folders:
+            return self.group.threads()
+        threads = []
+        for pid in self._processes():
+            try:
+                threads += [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+            except OSError:
+                pass
+        return threads
+
+    def _processes(self):
+        """The box's processes without a cgroup: its uid's (a uid per box when isolated), else its tree."""
+        if self.process is None:
+            return []
+        owners, parents = {}, {}
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    with open(f"/proc/{name}/stat") as handle:
+                        parents[int(name)] = int(handle.read().rsplit(")", 1)[1].split()[1])
+                    owners[int(name)] = os.stat(f"/proc/{name}").st_uid
+                except (OSError, ValueError, IndexError):
+                    pass
+        if self.settings.isolated:
+            return [pid for pid, uid in owners.items() if uid == self.uid]
+        tree, grown = {self.process.pid}, True
+        while grown:
+            more = {pid for pid, parent in parents.items() if parent in tree} - tree
+            tree |= more
+            grown = bool(more)
+        return sorted(tree)
+
     def kill(self):
         if self.process is not None and self.process.poll() is None:
             try:
@@ -388,11 +376,11 @@ class Box:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 pass
-        _kill_cgroups(self.cgroups)
+        self.group.kill()
 
     def close(self):
         self.kill()
-        self.cgroups = []
+        self.group.close()
         shutil.rmtree(self.folder, ignore_errors=True)
         if self._slot is not None:
             os.close(self._slot)

@@ -2,9 +2,11 @@
 
 `Replay` starts convgrade.replay_server inside its own isolation.Box, with the forbidden
 libraries of the assignment absent or replaced, and talks to it over a socketpair the grader
-made. Every reply is size-capped, every request has a deadline, and the whole exchange has one
-deadline after which the box is killed from outside (a watchdog thread, so nothing the process
-does can stretch it). A process that stops answering raises ReplayGone.
+made. Every reply is size-capped. Every request has a CPU budget, counted in the box (busy
+children included) as well as by the server itself, and a wall-clock backstop; the whole
+exchange has a CPU budget and a wall-clock backstop after which the box is killed from outside
+(a watchdog thread, so nothing the process does can stretch it). A process that stops answering
+raises ReplayGone, saying which limit stopped it (budget: CPU, OVERLOADED or IDLE).
 
 `RemoteNamespace` is the namespace a test cell's code runs in on the grader's side: names the
 test binds itself, then the trusted helpers and the builtins, then the student's namespace in
@@ -16,17 +18,31 @@ never compared, converted or truth-tested here, so no object of the student's ca
 import builtins
 import importlib
 import os
+import select
 import socket
 import sys
 import threading
 import time
 
-from . import codec, isolation, wire
+from . import budget, codec, isolation, wire
 
 GRACE_SECONDS = 5  # past a request's own limit, before the grader gives up on the process
-# The box's own limits count CPU time (replay_server._limited); the grader's deadline is wall-clock
-# time, with room for a machine that is busy grading others (a third of a core per box still passes).
-WALL_FACTOR = 3
+# The box's own limits count CPU time (replay_server._limited, and the box's cgroup here); the
+# grader's deadline is a wall-clock backstop, with room for a machine that is busy grading others:
+# a tenth of a core per box still passes (measured: a box got an eighth of a core at load 16 on 2
+# cores, and three times the CPU budget stopped honest calls as "grader overloaded; re-grade").
+WALL_FACTOR = 10
+
+
+POLL_SECONDS = 0.25  # how often the box is measured while a request runs
+# The server stops its own code at `seconds` of its own CPU time (a clean TimeLimitExceeded); the
+# box's count, which also holds what the code started beside it, stops the whole re-check a little
+# later, so that the server's own limit acts first where it can.
+BOX_CPU_FACTOR, BOX_CPU_GRACE = 1.25, 1.0
+# A reply that has begun to arrive must be complete this soon: writing the largest message takes
+# a fraction of a second of CPU time, so a reply trickled a byte at a time is the student's code
+# waiting on purpose, not the machine being busy (it gives "waited too long").
+REPLY_SECONDS = 10
 
 
 def wall_limit(seconds):
@@ -43,11 +59,16 @@ TRUSTED_MODULES = {"numpy", "math", "cmath", "random", "itertools", "functools",
 
 
 class ReplayGone(Exception):
-    """The sandboxed process stopped answering: it exited, crashed, or ran past its time."""
+    """The sandboxed process stopped answering: it exited, crashed, or was stopped at a limit
+    (`stopped`: the status that gives, budget.CPU, OVERLOADED or IDLE; None otherwise)."""
 
-    def __init__(self, message, timed_out=False):
+    def __init__(self, message, stopped=None):
         super().__init__(message)
-        self.timed_out = timed_out
+        self.stopped = stopped
+
+    @property
+    def timed_out(self):
+        return self.stopped is not None
 
 
 class NotRecheckable(Exception):
@@ -87,8 +108,9 @@ def student_exception(types, message):
 class Replay:
     """One fresh process in the submission's sandbox; close() kills it (and everything it started)."""
 
-    def __init__(self, settings, files_from=None, forbid=None, preload=(), total_seconds=600):
-        self.gone, self.timed_out = None, False
+    def __init__(self, settings, files_from=None, forbid=None, preload=(), total_seconds=600, total_cpu=None):
+        self.gone, self.stopped = None, None
+        self.whole = None  # the re-check's own budget (a budget.Meter), from the server's start
         self.too_slow = set()  # handles of functions that ran past their limit once: not run again
         self.box = isolation.Box(settings, files_from=files_from, read_only=[SERVER_CODE],
                                  masks=(forbid or {}).get("paths", ()), name="recheck")
@@ -104,6 +126,7 @@ class Replay:
         finally:
             theirs.close()
         self.deadline = time.monotonic() + total_seconds
+        self.whole = budget.Meter(self.box, total_cpu, total_seconds)
         self._watchdog = threading.Timer(total_seconds, self._expire)
         self._watchdog.daemon = True
         self._watchdog.start()
@@ -112,32 +135,64 @@ class Replay:
                  "preload": list(preload)}
         self.pid = self._exchange(setup, STARTUP_SECONDS, "start")["ready"]
 
+    @property
+    def timed_out(self):
+        return self.stopped is not None
+
     def _expire(self):
         if not self.gone:
-            self.gone, self.timed_out = "the re-check ran past its overall time limit and was stopped", True
+            self.stopped = self.whole.classify()
+            self.gone = self.whole.describe("the re-check", self.stopped)
         self.box.kill()
 
     def _exchange(self, message, seconds, what):
         if self.gone:
-            raise ReplayGone(self.gone, self.timed_out)
+            raise ReplayGone(self.gone, self.stopped)
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             self._expire()
-            raise ReplayGone(self.gone, self.timed_out)
+            raise ReplayGone(self.gone, self.stopped)
         allowed = max(0.1, min(wall_limit(seconds), remaining))
+        call = budget.Meter(self.box, seconds * BOX_CPU_FACTOR + BOX_CPU_GRACE, allowed)
+        call.cpu_limit = seconds  # what the student is told
         self.sock.settimeout(allowed)
         try:
             wire.send(self.sock, message)
-            return wire.receive(self.sock, deadline=time.monotonic() + allowed)
+            spent = self._wait_for_reply(call)
+            if spent is None:  # a reply has begun: the rest follows at once, or the process is stalling it
+                return wire.receive(self.sock, deadline=min(call.start_wall + allowed, time.monotonic() + REPLY_SECONDS))
+            self.stopped, meter, whom = spent
+            self.gone = meter.describe(whom or what, self.stopped)
         except socket.timeout:
-            self.gone = f"{what} ran past its time limit of {seconds:g} s and the process was stopped"
-            self.timed_out = True
+            if allowed < wall_limit(seconds):  # the whole re-check's backstop came first
+                self.stopped = self.whole.classify()
+                self.gone = self.whole.describe("the re-check", self.stopped)
+            else:
+                self.stopped = call.classify()
+                self.gone = call.describe(what, self.stopped)
         except wire.MessageTooLarge as error:
             self.gone = f"{what} sent back too much data ({error})"
         except (ConnectionError, OSError, ValueError):
             self.gone = self.gone or "the Python process running your code ended (did your code exit or crash it?)"
         self.box.kill()
-        raise ReplayGone(self.gone, self.timed_out)
+        raise ReplayGone(self.gone, self.stopped)
+
+    def _wait_for_reply(self, call):
+        """None once a reply starts to arrive; (budget.CPU, meter, who) if a CPU budget ran out first
+        (this request's, counted in the box, or the whole re-check's); socket.timeout at the backstop."""
+        while True:
+            left = call.start_wall + call.wall_budget - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("no reply in time")
+            ready, _, _ = select.select([self.sock], [], [], min(POLL_SECONDS, left))
+            if ready:
+                return None
+            call.sample()
+            self.whole.sample()
+            if call.cpu >= call.cpu_budget:
+                return budget.CPU, call, None
+            if self.whole is not None and self.whole.cpu_budget and self.whole.cpu >= self.whole.cpu_budget:
+                return budget.CPU, self.whole, "the re-check"
 
     def request(self, message, seconds=10):
         """The reply to one request; student exceptions are raised as the grader's own."""

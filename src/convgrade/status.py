@@ -9,7 +9,12 @@ STATUSES = {
     "missing notebook": "the submission folder has no practice notebook: nothing was graded",
     "corrupt notebook": "the notebook file could not be read: graded as an empty notebook (0 points)",
     "kernel died": "the student's code ended the kernel: tests after that point scored 0",
-    "timed out": "a cell or a tested function ran past its time limit and was stopped",
+    "timed out": "a cell, a tested function or the whole notebook used more than its CPU time (its sandbox's "
+                 "own, busy child processes included) and was stopped",
+    "grader overloaded; re-grade": "a cell, a tested function or the notebook reached its wall-clock backstop "
+                                   "while waiting for a CPU: the grading machine was too busy; grade it again",
+    "waited too long": "a cell, a tested function or the notebook waited (sleep, a read that never ends) past "
+                       "its wall-clock backstop without computing, and was stopped",
     "tampered": "test or read-only cells were edited, deleted or stripped of metadata: restored, then graded",
     "suspicious": "a test passed inside the notebook but failed when the grader ran it again on the same inputs: scored 0",
     "needs review": "the answers use something that can get around the rules (sys.setprofile, threads, ctypes, "

@@ -21,7 +21,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Enum, Integer
 
 from . import content as assignment_content
-from . import isolation, seeds, status
+from . import budget, isolation, seeds, status
 from .execution import error_output, seed_key
 from .compare import use_test_rng
 from .judge import hidden_lines, run_test, builtins_for_tests, trusted_helpers
@@ -34,17 +34,18 @@ def is_test(cell):
 
 
 def recheck(nb, stored, key, content, folder, settings, cell_seconds, total_seconds, partial_credit=True,
-            config=None):
+            config=None, total_cpu=None):
     """Replay nb's code cells in a fresh sandbox and judge each test cell in the grader.
 
     Returns ({grade_id: (visible verdict, whole-test verdict)}, gone), where gone is None, or
-    (cell index, why, timed out?) when the re-check process stopped answering there.
+    (cell index, why, the status of the limit that stopped it or None) when the re-check process
+    stopped answering there.
     """
     try:
-        with Replay(settings, folder, content.forbid(), content.preload, total_seconds) as replay:
+        with Replay(settings, folder, content.forbid(), content.preload, total_seconds, total_cpu) as replay:
             return _replay(nb, replay, stored, key, content, cell_seconds, partial_credit, config)
     except ReplayGone as error:  # it did not even start
-        return {}, (0, str(error), error.timed_out)
+        return {}, (0, str(error), error.stopped)
 
 
 def _replay(nb, replay, stored, key, content, cell_seconds, partial_credit, config):
@@ -61,7 +62,7 @@ def _replay(nb, replay, stored, key, content, cell_seconds, partial_credit, conf
             elif cell.source.strip():
                 replay.run_cell(cell.source, seed, cell_seconds)
         except ReplayGone as error:
-            return verdicts, (index, str(error), error.timed_out)
+            return verdicts, (index, str(error), error.stopped)
     return verdicts, None
 
 
@@ -83,20 +84,22 @@ def _judge(replay, full, grade_id, key, seed, content, partial_credit, config):
     # the visible part binds its names in the sandbox as it runs, as it did in the kernel
     shown = run_test(visible, grade_id, namespace("all", hidden_rng()), seed, partial_credit=partial_credit)
     if shown.kind == "gone":
-        raise ReplayGone(shown.message, timed_out=replay.timed_out)
+        raise ReplayGone(shown.message, replay.stopped)
     if visible.strip() == full.strip():
         return shown, shown
     whole = run_test(full, grade_id, namespace("modules", hidden_rng()), seed, hidden_lines(full), partial_credit)
     if whole.kind == "gone":
-        raise ReplayGone(whole.message, timed_out=replay.timed_out)
+        raise ReplayGone(whole.message, replay.stopped)
     return shown, whole
 
 
 class VerifyOutsideKernel(NbGraderPreprocessor):
     """Re-run every test cell in the grader against a fresh sandboxed replay of the notebook."""
 
-    cell_timeout = Integer(0, help="seconds per replayed cell (0: Execute.timeout)").tag(config=True)
-    total_timeout = Integer(900, help="seconds for one submission's whole re-check").tag(config=True)
+    cell_timeout = Integer(0, help="CPU seconds per replayed cell (0: Execute.timeout)").tag(config=True)
+    total_timeout = Integer(0, help="wall-clock backstop of one submission's whole re-check, in seconds "
+                                    "(0: Budget.notebook_wall_seconds); its CPU budget is "
+                                    "Budget.notebook_cpu_seconds").tag(config=True)
     unverified = Enum(["flag", "zero"], "flag",
                       help="a test the grader cannot re-run: 'flag' keeps its kernel result with the "
                            "status 'not re-checked', 'zero' scores it 0").tag(config=True)
@@ -113,8 +116,10 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
         folder = resources.get("metadata", {}).get("path") or "."
         failed_from = resources.get("convgrade", {}).get("kernel_failed_from")
         seconds = self.cell_timeout or self.config.Execute.get("timeout", 30) or 30
+        budgets = budget.Budget(parent=self)
         verdicts, gone = recheck(nb, stored, key, content, folder, isolation.Isolation(parent=self), seconds,
-                                 self.total_timeout, self.partial_credit, self.config)
+                                 self.total_timeout or budgets.notebook_wall_seconds, self.partial_credit, self.config,
+                                 budgets.notebook_cpu_seconds)
         self._record(nb, verdicts, gone, failed_from, stored)
         return nb, resources
 
@@ -177,7 +182,7 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
             how = "scored 0" if self.unverified == "zero" else "scored as in the kernel"
             status.record(nb, "not re-checked", f"{how}: {', '.join(unchecked)}")
         if lost and gone[2]:
-            status.record(nb, "timed out", f"the re-check ran out of time ({gone[1]}): {', '.join(lost)}")
+            status.record(nb, gone[2], f"the re-check was stopped ({gone[1]}): {', '.join(lost)}")
         elif lost:
             status.record(nb, "grader error", f"the re-check stopped early ({gone[1]}); re-grade this student: "
                                               f"{', '.join(lost)}")
