@@ -21,7 +21,10 @@ here (nbgrader itself is unchanged), for `make grade` and plain `nbgrader autogr
 - unreadable notebooks are graded as empty ones, flagged "corrupt notebook" (TolerantNotebookExporter);
 - feedback: why a test failed in words, never hidden test code, no script from any host, and
   nothing but the pages in feedback/ (convgrade.feedback);
-- grades: `nbgrader export` and `make grade` write the same grades.csv, with a status column.
+- grades: `nbgrader export` and `make grade` write the same grades.csv, with a status column;
+- collect: `nbgrader zip_collect` takes a student's notebooks only from the files the platform named
+  for that student (never from names inside an upload), refuses links and paths out of the folder,
+  settles duplicates per student, and dates submissions from the platform's record (convgrade.collect).
 
 See book/instructors.md ("For instructors") and book/new_assignment.md ("Write a new assignment").
 """
@@ -96,11 +99,13 @@ c.GenerateFeedback.post_convert_hook = convgrade.feedback.only_html(_course, "fe
 c.HTMLExporter.template_name = "feedback"  # convgrade's page of that name (the API asks for "feedback")
 c.HTMLExporter.extra_template_basedirs = [convgrade.feedback.TEMPLATES]
 
-# nbgrader zip_collect ASSIGNMENT: a Canvas "Download Submissions" zip in downloaded/ASSIGNMENT/archive/,
-# whose files are named <student>_[LATE_]<user id>_<submission id>_<file>[-<n>].ipynb.
-c.ZipCollectApp.collector_plugin = "nbgrader.plugins.FileNameCollectorPlugin"
-c.FileNameCollectorPlugin.named_regexp = (
-    r".*/(?P<student_id>[A-Za-z0-9]+)_(?:LATE_|late_)?\d+_\d+_(?P<file_id>[A-Za-z0-9_]+?)(?:-\d+)?\.ipynb$")
+# nbgrader zip_collect ASSIGNMENT: Canvas's "Download Submissions" zip in downloaded/ASSIGNMENT/archive/
+# (files named <student>_[LATE_]<user id>_<attachment id>_<file>[-<n>].ipynb), and, to date the
+# submissions, Canvas's Submissions API list saved as downloaded/ASSIGNMENT/submissions.json. The
+# student is read from Canvas's name of each file only, never from names inside an upload; see
+# convgrade/collect.py (c.CanvasExtractor.* for another platform's names, or to tell users apart).
+c.ZipCollectApp.extractor_plugin = "convgrade.collect.CanvasExtractor"
+c.ZipCollectApp.collector_plugin = "convgrade.collect.CanvasCollector"
 
 # nbgrader export writes grades.csv with nbgrader's columns plus status and details (the same file
 # `make grade` writes).
