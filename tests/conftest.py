@@ -29,6 +29,7 @@ MODULES = {
     "test_grading_cluster.py": (["e2e"], "grading-cluster"),
     "test_new_assignment.py": (["e2e"], "new-assignment"),
     "test_grading_release.py": (["e2e"], "grading-release"),
+    "test_grading_collect.py": (["e2e"], "grading-collect"),
     "test_site.py": (["browser"], "browser"),
     "test_grading_sandbox.py": (["e2e", "serial"], "grading-sandbox"),
     "test_benchmarks.py": ([], "benchmarks"),
@@ -42,7 +43,7 @@ MODULES = {
 }
 # the book-build checks in test_book_build.py that read the built site (its tool tests do not)
 SITE_FIXTURE = "site"
-ORDER = ["grading-e2e", "kit", "grading-cluster", "browser", "new-assignment", "grading-release", "grading-sandbox",
+ORDER = ["grading-e2e", "kit", "grading-cluster", "browser", "new-assignment", "grading-release", "grading-collect", "grading-sandbox",
          "benchmarks", "translation", "jupyterlab", "roundtrip"]
 
 

@@ -59,6 +59,17 @@ def shown(text):
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def ignored_because(name, inside=False):
+    """Why a file a student handed in is not taken (it is not a released notebook)."""
+    if name == "timestamp.txt":
+        return "submission times come from the platform's record only"
+    if inside and name.lower().endswith((".zip", ".gz", ".tar", ".tgz", ".bz2", ".xz", ".7z", ".rar")):
+        return "archives inside an upload are not opened"
+    if inside:
+        return "not a notebook of this assignment (names inside an upload are never read as a student id)"
+    return "not a notebook of this assignment"
+
+
 def entry_problem(info, max_bytes):
     """Why a zip entry must not be taken (a sentence), or "" when it may be."""
     name = info.filename
@@ -198,16 +209,17 @@ class CanvasExtractor(ExtractorPlugin):
         owner = self._owner(info.filename.replace("\\", "/").rsplit("/", 1)[-1], f"{path}: {shown(info.filename)}")
         if owner is None:
             return
+        where = f"{os.path.basename(path)}: {shown(info.filename)}"
         problem = entry_problem(info, self.max_file_bytes)
         if problem:
-            self.log.warning("%s: refused %s in %s: %s", owner["student_id"], shown(info.filename), path, problem)
+            self.log.warning("%s: refused %s: %s", owner["student_id"], where, problem)
             return
         try:
             data = read_entry(archive, info, self.max_file_bytes)
         except (ValueError, zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError) as error:
-            self.log.warning("%s: refused %s in %s: %s", owner["student_id"], shown(info.filename), path, error)
+            self.log.warning("%s: refused %s: %s", owner["student_id"], where, error)
             return
-        self._upload(owner, data, f"{os.path.basename(path)}: {shown(info.filename)}")
+        self._upload(owner, data, where)
 
     def _loose_file(self, path):
         owner = self._owner(os.path.basename(path), shown(path))
@@ -256,8 +268,7 @@ class CanvasExtractor(ExtractorPlugin):
         elif file_name.lower().endswith(".zip"):
             self._student_zip(owner, data, where)
         else:
-            why = " (submission times come from the platform's record only)" if file_name == "timestamp.txt" else ""
-            self.log.warning("%s: ignored %s: not a notebook of this assignment%s", student, where, why)
+            self.log.warning("%s: ignored %s: %s", student, where, ignored_because(file_name))
 
     def _notebook(self, file_name, resubmitted):
         if file_name in self.released:
@@ -286,10 +297,7 @@ class CanvasExtractor(ExtractorPlugin):
                     base = info.filename.replace("\\", "/").rsplit("/", 1)[-1]
                     notebook = self._notebook(base, resubmitted=False)
                     if notebook is None:
-                        why = ("archives inside an upload are not opened" if base.lower().endswith((".zip", ".gz", ".tar"))
-                               else "not a notebook of this assignment (names inside an upload are never read as "
-                               "a student id)")
-                        self.log.warning("%s: ignored %s: %s", student, inner, why)
+                        self.log.warning("%s: ignored %s: %s", student, inner, ignored_because(base, inside=True))
                         continue
                     try:
                         content = read_entry(archive, info, self.max_file_bytes)

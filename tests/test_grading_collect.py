@@ -1,0 +1,205 @@
+"""`nbgrader zip_collect` with this repository's configuration, against students who attack it.
+
+A Canvas "Download Submissions" zip is built here the way Canvas builds it (canvas-lms
+lib/content_zipper.rb: files named <name>[_LATE]_<user id>_<attachment id>_<file>, every entry
+dated when the zip was made), with a saved Submissions API record beside it, and the real
+`nbgrader zip_collect` CLI collects it into a course copy. The honest students must arrive whole
+and dated by the platform; the attackers (an impersonation, a classmate's name, `..`, absolute
+paths, links, devices, a forged timestamp.txt, an ambiguous account name) must get nothing but their
+own work, and nothing may be written outside submitted/ and the extraction folder. Plain nbgrader
+then grades part of the class with a late penalty, judged from its own export.
+"""
+import csv
+import datetime
+import hashlib
+import json
+import pathlib
+import stat
+import subprocess
+import zipfile
+
+import pytest
+
+from demo_class.make_demo_class import SUBMITTED
+from grading_support import BIN, ENV, course_copy
+
+ASSIGNMENT = "conv-basics"
+DUE = "2026-12-02 00:00:00 UTC"
+ZIPPED_AT = (2026, 12, 5, 9, 0, 0)  # when the instructor downloaded: Canvas dates every entry so
+
+
+def notebook(kind):
+    return (SUBMITTED / kind / ASSIGNMENT / "practice.ipynb").read_bytes()
+
+
+def member(name, data, mode=stat.S_IFREG | 0o644):
+    info = zipfile.ZipInfo(name, date_time=ZIPPED_AT)
+    info.create_system = 3  # Unix: external_attr carries the file type
+    info.external_attr = mode << 16
+    return info, data
+
+
+def zip_bytes(members):
+    import io
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for info, data in members:
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+# user id -> (student id Canvas writes, submitted_at in Canvas's record or None)
+USERS = {1001: ("bitdiddleben", "2026-12-01T10:00:00Z"),   # honest, handed in twice in one attempt
+         1002: ("hackeralyssa", "2026-12-03T08:30:00Z"),   # honest and late (Canvas writes LATE_)
+         1003: ("mallorymeg", "2026-12-01T11:00:00Z"),     # a zip holding a notebook named for victimcarl
+         1004: ("victimcarl", None),                       # handed in nothing
+         1005: ("trudyted", "2026-12-01T12:00:00Z"),       # a zip with her work and one named for Ben
+         1006: ("eveeric", "2026-12-03T09:00:00Z"),        # late; links, .., absolute paths, timestamp.txt
+         1007: ("twintess", "2026-12-01T13:00:00Z"),       # two different practice.ipynb in one zip
+         1010: ("bitdiddleben_1001", "2026-12-01T14:00:00Z")}  # an account renamed to read as Ben's
+
+
+def canvas_download(outside):
+    """The download's entries, and what each honest or attacking student should end up with."""
+    ben_old, ben_new = notebook("wrong"), notebook("full_marks")
+    alyssa, trudy, eve, meg = notebook("partial"), notebook("off_by_one"), notebook("round_not_floor"), notebook("full_marks")
+    meg_zip = zip_bytes([member("victimcarl_1004_6001_practice.ipynb", meg)])
+    trudy_zip = zip_bytes([member("bitdiddleben_1001_5002_practice.ipynb", notebook("untouched_stub")),
+                           member("practice.ipynb", trudy)])
+    eve_zip = zip_bytes([
+        member("work/practice.ipynb", eve),
+        member("../practice.ipynb", notebook("untouched_stub")),
+        member("../../../escaped.ipynb", b"{}"),
+        member(f"{outside}/practice.ipynb", notebook("untouched_stub")),
+        member("practice.ipynb", b"/etc/passwd", mode=stat.S_IFLNK | 0o777),
+        member("link/practice.ipynb", f"{outside}/practice.ipynb".encode(), mode=stat.S_IFLNK | 0o777),
+        member("dev/practice.ipynb", b"", mode=stat.S_IFCHR | 0o666),
+        member("timestamp.txt", b"2000-01-01 00:00:00"),
+        member("inner.zip", zip_bytes([member("hackeralyssa_1002_5555_practice.ipynb", notebook("untouched_stub"))])),
+    ])
+    tess_zip = zip_bytes([member("a/practice.ipynb", notebook("partial")), member("b/practice.ipynb", notebook("wrong"))])
+    renamed_zip = zip_bytes([member("practice.ipynb", notebook("untouched_stub"))])
+    entries = [
+        member("bitdiddleben_1001_5001_practice.ipynb", ben_old),
+        member("bitdiddleben_1001_5008_practice-1.ipynb", ben_new),   # a later upload wins
+        member("hackeralyssa_LATE_1002_5002_practice.ipynb", alyssa),
+        member("mallorymeg_1003_5003_practice.zip", meg_zip),
+        member("trudyted_1005_5005_practice.zip", trudy_zip),
+        member("eveeric_LATE_1006_5006_practice.zip", eve_zip),
+        member("eveeric_LATE_1006_5007_timestamp.txt", b"2000-01-01 00:00:00"),
+        member("twintess_1007_5009_practice.zip", tess_zip),
+        member("bitdiddleben_1001_1010_5010_practice.zip", renamed_zip),
+        # entries of the download itself that leave the folder (never from Canvas, refused all the same)
+        member("../bitdiddleben_1001_5011_practice.ipynb", notebook("untouched_stub")),
+        member(f"{outside}/bitdiddleben_1001_5012_practice.ipynb", notebook("untouched_stub")),
+    ]
+    collected = {"bitdiddleben": ben_new, "hackeralyssa": alyssa, "trudyted": trudy, "eveeric": eve}
+    return entries, collected
+
+
+def record():
+    """Canvas's Submissions API list (GET /api/v1/courses/:c/assignments/:a/submissions), as saved."""
+    return [{"id": 90000 + user, "user_id": user, "assignment_id": 77, "submitted_at": moment,
+             "late": bool(moment and moment > "2026-12-02"), "workflow_state": "submitted" if moment else "unsubmitted"}
+            for user, (_, moment) in USERS.items()]
+
+
+def tree(root, skip=()):
+    found = {}
+    for path in sorted(root.rglob("*")):
+        if any(path.is_relative_to(s) for s in skip):
+            continue
+        found[str(path)] = "link" if path.is_symlink() else (
+            hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "dir")
+    return found
+
+
+def collect(tmp_path, with_record=True):
+    course = course_copy(tmp_path / "course", students=[], assignments=[ASSIGNMENT])
+    outside = tmp_path / "outside"  # where absolute entries point
+    archive = course / "downloaded" / ASSIGNMENT / "archive"
+    archive.mkdir(parents=True)
+    entries, collected = canvas_download(outside)
+    (archive / "course-conv-basics_submissions.zip").write_bytes(zip_bytes(entries))
+    if with_record:
+        (course / "downloaded" / ASSIGNMENT / "submissions.json").write_text(json.dumps(record()))
+    extracted = course / "downloaded" / ASSIGNMENT / "extracted"
+    before = tree(tmp_path, skip=[course / "submitted"])
+    run = subprocess.run([str(BIN / "nbgrader"), "zip_collect", ASSIGNMENT], cwd=course, env=ENV,
+                         capture_output=True, text=True, timeout=300)
+    after = tree(tmp_path, skip=[course / "submitted", extracted])
+    return course, run, collected, before, after
+
+
+def timestamp(course, student):
+    text = (course / "submitted" / student / ASSIGNMENT / "timestamp.txt").read_text()
+    return datetime.datetime.fromisoformat(text).astimezone(datetime.timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def collected_class(tmp_path_factory):
+    return collect(tmp_path_factory.mktemp("collect"))
+
+
+def test_the_class_is_collected_whatever_the_attackers_sent(collected_class):
+    course, run, collected, _, _ = collected_class
+    log = run.stdout + run.stderr
+    assert run.returncode == 0, log
+    submitted = course / "submitted"
+    assert {p.name for p in submitted.iterdir()} == set(collected), log
+    for student, data in collected.items():
+        folder = submitted / student / ASSIGNMENT
+        assert sorted(p.name for p in folder.iterdir()) == ["practice.ipynb", "timestamp.txt"], student
+        assert (folder / "practice.ipynb").read_bytes() == data, f"{student} has their own work, and only it"
+
+
+def test_nobody_is_impersonated(collected_class):
+    course, run, _, _, _ = collected_class
+    log = run.stdout + run.stderr
+    assert not (course / "submitted" / "victimcarl").exists(), "a notebook inside mallorymeg's zip is hers, not Carl's"
+    assert not (course / "submitted" / "mallorymeg").exists()
+    assert "mallorymeg: ignored" in log and "victimcarl_1004_6001_practice.ipynb" in log
+    # Ben's folder holds his latest upload, not trudyted's copy named for him, nor the renamed account's
+    assert (course / "submitted" / "bitdiddleben" / ASSIGNMENT / "practice.ipynb").read_bytes() == notebook("full_marks")
+    assert "bitdiddleben: conv-basics" not in log
+    assert "bitdiddleben: practice.ipynb handed in 2 times; kept the latest upload" in log
+    assert "ambiguous" in log and "bitdiddleben_1001_1010_5010_practice.zip" in log
+    assert "twintess: refused practice.ipynb: 2 different copies in one upload" in log
+    assert not (course / "submitted" / "twintess").exists()
+
+
+def test_links_absolute_paths_and_dotdot_are_refused_per_student(collected_class):
+    course, run, _, before, after = collected_class
+    log = run.stdout + run.stderr
+    for why in ("a symbolic link", "an absolute path", "'..' in its path", "a device, pipe or socket"):
+        assert f"eveeric: refused" in log and why in log, why
+    assert "eveeric: ignored" in log and "archives inside an upload are not opened" in log
+    assert "bitdiddleben: refused course-conv-basics_submissions.zip: ../bitdiddleben_1001_5011_practice.ipynb" in log
+    assert before == after, "nothing is written outside submitted/ and the extraction folder"
+    assert not (course.parent / "outside").exists()
+    for path in (course / "submitted").rglob("*"):
+        assert not path.is_symlink() and (path.is_dir() or path.name in ("practice.ipynb", "timestamp.txt")), path
+
+
+def test_submission_times_are_the_platforms(collected_class):
+    course, run, collected, _, _ = collected_class
+    times = {USERS[user][0]: moment for user, (_, moment) in
+             ((user, USERS[user]) for user in USERS)}
+    for student in collected:
+        expected = datetime.datetime.fromisoformat(times[student].replace("Z", "+00:00"))
+        assert timestamp(course, student) == expected, student
+    # eveeric's own timestamp.txt (in her zip and as an upload) is ignored, and says so
+    assert timestamp(course, "eveeric").year == 2026
+    log = run.stdout + run.stderr
+    for where in ("eveeric_LATE_1006_5007_timestamp.txt", "eveeric_LATE_1006_5006_practice.zip > timestamp.txt"):
+        assert f"{where}: submission times come from the platform's record only" in log
+
+
+def test_without_the_record_no_time_is_written_and_the_log_says_who_is_late(tmp_path):
+    course, run, collected, _, _ = collect(tmp_path, with_record=False)
+    log = run.stdout + run.stderr
+    assert run.returncode == 0, log
+    for student, data in collected.items():
+        folder = course / "submitted" / student / ASSIGNMENT
+        assert sorted(p.name for p in folder.iterdir()) == ["practice.ipynb"], student
+    assert "Canvas marks eveeric, hackeralyssa late" in log
