@@ -56,7 +56,9 @@ USERS = {1001: ("bitdiddleben", "2026-12-01T10:00:00Z"),   # honest, handed in t
          1005: ("trudyted", "2026-12-01T12:00:00Z"),       # a zip with her work and one named for Ben
          1006: ("eveeric", "2026-12-03T09:00:00Z"),        # late; links, .., absolute paths, timestamp.txt
          1007: ("twintess", "2026-12-01T13:00:00Z"),       # two different practice.ipynb in one zip
-         1010: ("bitdiddleben_1001", "2026-12-01T14:00:00Z")}  # an account renamed to read as Ben's
+         1010: ("bitdiddleben_1001", "2026-12-01T14:00:00Z"),  # an account renamed to read as Ben's
+         1008: ("smithjohn", "2026-12-01T15:00:00Z"),      # two users with the same name
+         1009: ("smithjohn", "2026-12-01T16:00:00Z")}
 
 
 def canvas_download(outside):
@@ -89,6 +91,8 @@ def canvas_download(outside):
         member("eveeric_LATE_1006_5007_timestamp.txt", b"2000-01-01 00:00:00"),
         member("twintess_1007_5009_practice.zip", tess_zip),
         member("bitdiddleben_1001_1010_5010_practice.zip", renamed_zip),
+        member("smithjohn_1008_5013_practice.ipynb", notebook("partial")),
+        member("smithjohn_1009_5014_practice.ipynb", notebook("off_by_one")),
         # entries of the download itself that leave the folder (never from Canvas, refused all the same)
         member("../bitdiddleben_1001_5011_practice.ipynb", notebook("untouched_stub")),
         member(f"{outside}/bitdiddleben_1001_5012_practice.ipynb", notebook("untouched_stub")),
@@ -114,8 +118,10 @@ def tree(root, skip=()):
     return found
 
 
-def collect(tmp_path, with_record=True):
+def collect(tmp_path, with_record=True, config=""):
     course = course_copy(tmp_path / "course", students=[], assignments=[ASSIGNMENT])
+    with open(course / "nbgrader_config.py", "a") as handle:
+        handle.write(config)
     outside = tmp_path / "outside"  # where absolute entries point
     archive = course / "downloaded" / ASSIGNMENT / "archive"
     archive.mkdir(parents=True)
@@ -166,6 +172,8 @@ def test_nobody_is_impersonated(collected_class):
     assert "ambiguous" in log and "bitdiddleben_1001_1010_5010_practice.zip" in log
     assert "twintess: refused practice.ipynb: 2 different copies in one upload" in log
     assert not (course / "submitted" / "twintess").exists()
+    assert "smithjohn: refused: platform users 1008, 1009 all have this student id" in log
+    assert not (course / "submitted" / "smithjohn").exists()
 
 
 def test_links_absolute_paths_and_dotdot_are_refused_per_student(collected_class):
@@ -196,10 +204,46 @@ def test_submission_times_are_the_platforms(collected_class):
 
 
 def test_without_the_record_no_time_is_written_and_the_log_says_who_is_late(tmp_path):
-    course, run, collected, _, _ = collect(tmp_path, with_record=False)
+    """Also: c.CanvasExtractor.student_ids tells two users of the same name apart."""
+    course, run, collected, _, _ = collect(tmp_path, with_record=False,
+                                           config='\nc.CanvasExtractor.student_ids = {"1009": "smithjohn2"}\n')
     log = run.stdout + run.stderr
     assert run.returncode == 0, log
+    collected.update(smithjohn=notebook("partial"), smithjohn2=notebook("off_by_one"))
+    assert {p.name for p in (course / "submitted").iterdir()} == set(collected), log
     for student, data in collected.items():
+        assert (course / "submitted" / student / ASSIGNMENT / "practice.ipynb").read_bytes() == data, student
         folder = course / "submitted" / student / ASSIGNMENT
         assert sorted(p.name for p in folder.iterdir()) == ["practice.ipynb"], student
     assert "Canvas marks eveeric, hackeralyssa late" in log
+
+
+def test_plain_nbgrader_applies_its_late_penalty_on_the_platforms_time(collected_class):
+    """nbgrader's own late-penalty logic and export are the judge: on time by Canvas's record means no
+    penalty though the zip's entries are dated after the due date; late means the whole score
+    (penalty_method "zero"), and eveeric's forged 2000-01-01 changes nothing."""
+    course = collected_class[0]
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
+    steps = [["generate_assignment", ASSIGNMENT, "--force"], ["db", "assignment", "add", ASSIGNMENT, f"--duedate={DUE}"],
+             # the two who tell the time's source apart: on time by the record though the zip's dates are after
+             # the due date, and late by the record despite her timestamp.txt (a glob on student ids: b*, e*)
+             ["autograde", ASSIGNMENT, "--student=[be]*"], ["export"]]
+    for step in steps:
+        run = subprocess.run([str(BIN / "nbgrader"), *step], cwd=course, env=ENV, capture_output=True, text=True,
+                             timeout=1200)
+        assert run.returncode == 0, f"nbgrader {' '.join(step)}:\n{run.stdout}{run.stderr}"[-5000:]
+    with open(course / "grades.csv", newline="") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    assert set(rows) == set(collected_class[2])
+    for student in ("bitdiddleben", "eveeric"):
+        row = rows[student]
+        user = next(user for user, (name, _) in USERS.items() if name == student)
+        submitted = datetime.datetime.fromisoformat(USERS[user][1].replace("Z", "+00:00")).replace(tzinfo=None)
+        assert datetime.datetime.fromisoformat(row["timestamp"]) == submitted, row
+        raw, penalty = float(row["raw_score"]), float(row["late_submission_penalty"])
+        assert raw > 0, row
+        if student == "eveeric":
+            assert penalty == raw and float(row["score"]) == 0, row
+        else:
+            assert penalty == 0 and float(row["score"]) == raw, row

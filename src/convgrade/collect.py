@@ -27,6 +27,7 @@ CanvasCollector):
   which students Canvas marked late. A file a student wrote (`timestamp.txt`) is never read.
 """
 import datetime
+import hashlib
 import io
 import json
 import os
@@ -102,13 +103,24 @@ def read_entry(archive, info, max_bytes):
 
 
 @dataclass
-class Candidate:
-    """One copy of a notebook for a student, with the platform's order of uploads."""
-    student_id: str
-    notebook: str  # the released notebook's path, relative to the release folder
-    attachment_id: int
-    where: str  # for messages: the outer file, and the entry inside it if any
-    data: bytes
+class Copies:
+    """What a student handed in for one notebook, held as it is read: the latest upload in the
+    platform's order (one copy's bytes, the digests of all its copies), and how many uploads there were."""
+    attachment_id: int = -1
+    data: bytes = b""
+    digests: tuple = ()
+    where: tuple = ()
+    uploads: int = 0
+
+    def offer(self, attachment_id, where, data):
+        self.uploads += 1
+        digest = hashlib.sha256(data).digest()
+        if attachment_id > self.attachment_id:  # a later upload replaces what came before
+            self.attachment_id, self.data, self.digests, self.where = attachment_id, data, (digest,), (where,)
+        elif attachment_id == self.attachment_id:  # another copy in the same upload
+            self.where += (where,)
+            if digest not in self.digests:
+                self.digests += (digest,)
 
 
 class CanvasExtractor(ExtractorPlugin):
@@ -155,7 +167,7 @@ class CanvasExtractor(ExtractorPlugin):
                                  "(letters, digits, _ and -)")
         self.released = self._released_notebooks()
         self.times = self._submission_times(os.path.dirname(os.path.normpath(archive_path)))
-        self.candidates, self.users, self.late = [], {}, set()
+        self.copies, self.users, self.late = {}, {}, set()
 
     # ------------------------------------------------------------------ reading
 
@@ -264,7 +276,7 @@ class CanvasExtractor(ExtractorPlugin):
         student, file_name = owner["student_id"], owner["file_name"]
         notebook = self._notebook(file_name, resubmitted=True)
         if notebook:
-            self.candidates.append(Candidate(student, notebook, owner["attachment_id"], where, data))
+            self._offer(student, notebook, owner["attachment_id"], where, data)
         elif file_name.lower().endswith(".zip"):
             self._student_zip(owner, data, where)
         else:
@@ -288,6 +300,7 @@ class CanvasExtractor(ExtractorPlugin):
                     self.log.warning("%s: refused %s: %d entries, over the limit of %d (c.CanvasExtractor.max_entries)",
                                      student, where, len(entries), self.max_entries)
                     return
+                read = 0  # decompressed bytes of notebooks taken from this zip: a bomb stops here
                 for info in entries:
                     inner = f"{where} > {shown(info.filename)}"
                     problem = entry_problem(info, self.max_file_bytes)
@@ -304,9 +317,17 @@ class CanvasExtractor(ExtractorPlugin):
                     except (ValueError, zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError) as error:
                         self.log.warning("%s: refused %s: %s", student, inner, error)
                         continue
-                    self.candidates.append(Candidate(student, notebook, owner["attachment_id"], inner, content))
+                    read += len(content)
+                    if read > self.max_file_bytes:
+                        self.log.warning("%s: refused the rest of %s: more than %d bytes in all "
+                                         "(c.CanvasExtractor.max_file_bytes)", student, where, self.max_file_bytes)
+                        return
+                    self._offer(student, notebook, owner["attachment_id"], inner, content)
         except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, ValueError) as error:
             self.log.warning("%s: refused %s: not a readable zip (%s)", student, where, error)
+
+    def _offer(self, student, notebook, attachment_id, where, data):
+        self.copies.setdefault((student, notebook), Copies()).offer(attachment_id, where, data)
 
     # ------------------------------------------------------------------ deciding and writing
 
@@ -318,29 +339,25 @@ class CanvasExtractor(ExtractorPlugin):
                              "c.CanvasExtractor.student_ids (user id -> student id)", student,
                              ", ".join(sorted(self.users[student], key=int)))
         kept = {}
-        groups = {}
-        for candidate in self.candidates:
-            if candidate.student_id not in shared:
-                groups.setdefault((candidate.student_id, candidate.notebook), []).append(candidate)
-        for (student, notebook), copies in sorted(groups.items()):
-            latest = max(copy.attachment_id for copy in copies)
-            last = [copy for copy in copies if copy.attachment_id == latest]
-            if len({copy.data for copy in last}) > 1:
-                self.log.warning("%s: refused %s: %d different copies in one upload (%s); none is collected",
-                                 student, notebook, len(last), "; ".join(copy.where for copy in last))
+        for (student, notebook), copies in sorted(self.copies.items()):
+            if student in shared:
                 continue
-            if len(copies) > len(last):
+            if len(copies.digests) > 1:
+                self.log.warning("%s: refused %s: %d different copies in one upload (%s); none is collected",
+                                 student, notebook, len(copies.digests), "; ".join(copies.where))
+                continue
+            if copies.uploads > 1:
                 self.log.warning("%s: %s handed in %d times; kept the latest upload, %s", student, notebook,
-                                 len(copies), last[0].where)
-            kept[student, notebook] = last[0]
+                                 copies.uploads, copies.where[0])
+            kept[student, notebook] = copies
         return kept
 
     def _write(self, extracted_path, kept):
-        for (student, notebook), candidate in sorted(kept.items()):
+        for (student, notebook), copies in sorted(kept.items()):
             target = os.path.join(extracted_path, student, notebook)
             os.makedirs(os.path.dirname(target), exist_ok=True)
             with open(target, "xb") as handle:
-                handle.write(candidate.data)
+                handle.write(copies.data)
             user_id = next(iter(self.users[student]))
             moment = self.times.get(user_id) if self.times is not None else None
             if self.times is not None and moment is None:
@@ -348,10 +365,13 @@ class CanvasExtractor(ExtractorPlugin):
                                  "one", student, user_id)
             self.collected[os.path.realpath(target)] = {"student_id": student, "file_id": notebook,
                                                         "timestamp": moment}
-        undated = sorted(self.late & {student for student, _ in kept}) if self.times is None else []
-        if undated:
+        late = sorted(self.late & {student for student, _ in kept})
+        if late and self.times is None:
             self.log.warning("Canvas marks %s late, but without its record of submission times no time is written "
-                             "and nbgrader applies no late penalty", ", ".join(undated))
+                             "and nbgrader applies no late penalty", ", ".join(late))
+        elif late:  # Canvas's verdict knows per-student due dates; nbgrader's uses the assignment's
+            self.log.info("Canvas marks %s late; nbgrader judges from the times written here and the due date in "
+                          "the gradebook", ", ".join(late))
         self.log.info("Collected %d notebooks of %d students", len(kept), len({student for student, _ in kept}))
 
 
