@@ -34,6 +34,7 @@ def notebook(kind):
 
 def member(name, data, mode=stat.S_IFREG | 0o644):
     info = zipfile.ZipInfo(name, date_time=ZIPPED_AT)
+    info.compress_type = zipfile.ZIP_DEFLATED
     info.create_system = 3  # Unix: external_attr carries the file type
     info.external_attr = mode << 16
     return info, data
@@ -77,6 +78,8 @@ def canvas_download(outside):
         member("link/practice.ipynb", f"{outside}/practice.ipynb".encode(), mode=stat.S_IFLNK | 0o777),
         member("dev/practice.ipynb", b"", mode=stat.S_IFCHR | 0o666),
         member("timestamp.txt", b"2000-01-01 00:00:00"),
+        member("bomb/practice.ipynb", bytes(60_000_000)),  # 60 MB of zeros, 58 kB compressed
+        member("\x1b]52;c;aGk=\x07\x1b[2J.ipynb", b"{}"),  # a clipboard write and a cleared screen
         member("inner.zip", zip_bytes([member("hackeralyssa_1002_5555_practice.ipynb", notebook("untouched_stub"))])),
     ])
     tess_zip = zip_bytes([member("a/practice.ipynb", notebook("partial")), member("b/practice.ipynb", notebook("wrong"))])
@@ -179,10 +182,13 @@ def test_nobody_is_impersonated(collected_class):
 def test_links_absolute_paths_and_dotdot_are_refused_per_student(collected_class):
     course, run, _, before, after = collected_class
     log = run.stdout + run.stderr
-    for why in ("a symbolic link", "an absolute path", "'..' in its path", "a device, pipe or socket"):
+    for why in ("a symbolic link", "an absolute path", "'..' in its path", "a device, pipe or socket",
+                "60000000 bytes, over the limit"):
         assert f"eveeric: refused" in log and why in log, why
     assert "eveeric: ignored" in log and "archives inside an upload are not opened" in log
     assert "bitdiddleben: refused course-conv-basics_submissions.zip: ../bitdiddleben_1001_5011_practice.ipynb" in log
+    assert "\\x1b]52;c;aGk=\\x07\\x1b[2J.ipynb" in log and not any(c in log for c in "\x1b\x07\x9b"), \
+        "names a student chose reach the terminal escaped"
     assert before == after, "nothing is written outside submitted/ and the extraction folder"
     assert not (course.parent / "outside").exists()
     for path in (course / "submitted").rglob("*"):
