@@ -253,3 +253,24 @@ def test_plain_nbgrader_applies_its_late_penalty_on_the_platforms_time(collected
             assert penalty == raw and float(row["score"]) == 0, row
         else:
             assert penalty == 0 and float(row["score"]) == raw, row
+
+
+@pytest.mark.parametrize("config, record, words", [
+    ('c.CanvasExtractor.name_pattern = r"(?P<name>[a-z]+)_(?P<file_name>.+)"', None,
+     "c.CanvasExtractor.name_pattern needs the group (?P<user_id>...)"),
+    ('c.CanvasExtractor.student_ids = {"1009": "../bob"}', None, "c.CanvasExtractor.student_ids['1009']"),
+    ("", '[{"user_id": 1001, "submitted_at": "yesterday"}]', "c.CanvasExtractor.submission_times: "),
+])
+def test_the_instructors_mistakes_are_named(tmp_path, config, record, words):
+    course = course_copy(tmp_path / "course", students=[], assignments=[ASSIGNMENT])
+    with open(course / "nbgrader_config.py", "a") as handle:
+        handle.write(f"\n{config}\n")
+    archive = course / "downloaded" / ASSIGNMENT / "archive"
+    archive.mkdir(parents=True)
+    (archive / "submissions.zip").write_bytes(zip_bytes([member("bitdiddleben_1001_5001_practice.ipynb", b"{}")]))
+    if record is not None:
+        (course / "downloaded" / ASSIGNMENT / "submissions.json").write_text(record)
+    run = subprocess.run([str(BIN / "nbgrader"), "zip_collect", ASSIGNMENT], cwd=course, env=ENV,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1 and words in run.stderr and "Traceback" not in run.stderr, run.stderr
+    assert list((course / "submitted").iterdir()) == []

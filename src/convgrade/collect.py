@@ -81,10 +81,10 @@ def entry_problem(info, max_bytes):
         return "an absolute path"
     if ".." in parts:
         return "'..' in its path"
-    kind = stat.S_IFMT(info.external_attr >> 16)
-    if stat.S_ISLNK(info.external_attr >> 16):
+    mode = info.external_attr >> 16  # Unix zips keep st_mode here (0 from tools that do not)
+    if stat.S_ISLNK(mode):
         return "a symbolic link"
-    if kind and not (stat.S_ISREG(info.external_attr >> 16) or stat.S_ISDIR(info.external_attr >> 16)):
+    if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         return "a device, pipe or socket, not a file"
     if info.flag_bits & 0x1:
         return "encrypted"
@@ -157,7 +157,10 @@ class CanvasExtractor(ExtractorPlugin):
         self._write(extracted_path, self._resolve())
 
     def _configure(self, archive_path):
-        self.pattern = re.compile(self.name_pattern)
+        try:
+            self.pattern = re.compile(self.name_pattern)
+        except re.error as error:
+            raise ValueError(f"c.CanvasExtractor.name_pattern is not a regular expression: {error}") from error
         for group in ("name", "user_id", "attachment_id", "file_name"):
             if group not in self.pattern.groupindex:
                 raise ValueError(f"c.CanvasExtractor.name_pattern needs the group (?P<{group}>...)")
