@@ -58,8 +58,21 @@ USERS = {1001: ("bitdiddleben", "2026-12-01T10:00:00Z"),   # honest, handed in t
          1006: ("eveeric", "2026-12-03T09:00:00Z"),        # late; links, .., absolute paths, timestamp.txt
          1007: ("twintess", "2026-12-01T13:00:00Z"),       # two different practice.ipynb in one zip
          1010: ("bitdiddleben_1001", "2026-12-01T14:00:00Z"),  # an account renamed to read as Ben's
+         1011: ("lucylzma", "2026-12-01T17:00:00Z"),       # a zip whose data breaks its decompressor, and a non-zip
          1008: ("smithjohn", "2026-12-01T15:00:00Z"),      # two users with the same name
          1009: ("smithjohn", "2026-12-01T16:00:00Z")}
+
+
+def corrupt_lzma_zip():
+    """A zip whose one notebook's LZMA data is damaged: reading it raises lzma.LZMAError."""
+    import io
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_LZMA) as archive:
+        archive.writestr("practice.ipynb", notebook("full_marks"))
+    data = bytearray(buffer.getvalue())
+    start = data.find(b"practice.ipynb") + len("practice.ipynb") + 20
+    data[start:start + 40] = b"\xff" * 40
+    return bytes(data)
 
 
 def canvas_download(outside):
@@ -94,6 +107,8 @@ def canvas_download(outside):
         member("eveeric_LATE_1006_5007_timestamp.txt", b"2000-01-01 00:00:00"),
         member("twintess_1007_5009_practice.zip", tess_zip),
         member("bitdiddleben_1001_1010_5010_practice.zip", renamed_zip),
+        member("lucylzma_1011_5017_practice.zip", corrupt_lzma_zip()),
+        member("lucylzma_1011_5018_notes.zip", b"not a zip"),
         member("smithjohn_1008_5013_practice.ipynb", notebook("partial")),
         member("smithjohn_1009_5014_practice.ipynb", notebook("off_by_one")),
         # entries of the download itself that leave the folder (never from Canvas, refused all the same)
@@ -175,6 +190,10 @@ def test_nobody_is_impersonated(collected_class):
     assert "ambiguous" in log and "bitdiddleben_1001_1010_5010_practice.zip" in log
     assert "twintess: refused practice.ipynb: 2 different copies in one upload" in log
     assert not (course / "submitted" / "twintess").exists()
+    assert "lucylzma: refused course-conv-basics_submissions.zip: lucylzma_1011_5017_practice.zip > practice.ipynb: " \
+           "LZMAError" in log and "lucylzma: refused course-conv-basics_submissions.zip: lucylzma_1011_5018_notes.zip: " \
+           "not a readable zip" in log
+    assert not (course / "submitted" / "lucylzma").exists()
     assert "smithjohn: refused: platform users 1008, 1009 all have this student id" in log
     assert not (course / "submitted" / "smithjohn").exists()
 

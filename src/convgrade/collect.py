@@ -230,11 +230,9 @@ class CanvasExtractor(ExtractorPlugin):
             self.log.warning("%s: refused %s: %s", owner["student_id"], where, problem)
             return
         try:
-            data = read_entry(archive, info, self.max_file_bytes)
-        except (ValueError, zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError) as error:
-            self.log.warning("%s: refused %s: %s", owner["student_id"], where, error)
-            return
-        self._upload(owner, data, where)
+            self._upload(owner, read_entry(archive, info, self.max_file_bytes), where)
+        except Exception as error:  # whatever a student's bytes raise stays that student's problem
+            self.log.warning("%s: refused %s: %s: %s", owner["student_id"], where, type(error).__name__, error)
 
     def _loose_file(self, path):
         owner = self._owner(os.path.basename(path), shown(path))
@@ -317,8 +315,8 @@ class CanvasExtractor(ExtractorPlugin):
                         continue
                     try:
                         content = read_entry(archive, info, self.max_file_bytes)
-                    except (ValueError, zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError) as error:
-                        self.log.warning("%s: refused %s: %s", student, inner, error)
+                    except Exception as error:  # bad data, an unknown compression, a lying header
+                        self.log.warning("%s: refused %s: %s: %s", student, inner, type(error).__name__, error)
                         continue
                     read += len(content)
                     if read > self.max_file_bytes:
@@ -326,8 +324,8 @@ class CanvasExtractor(ExtractorPlugin):
                                          "(c.CanvasExtractor.max_file_bytes)", student, where, self.max_file_bytes)
                         return
                     self._offer(student, notebook, owner["attachment_id"], inner, content)
-        except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, ValueError) as error:
-            self.log.warning("%s: refused %s: not a readable zip (%s)", student, where, error)
+        except Exception as error:  # not a zip at all, or one that zipfile cannot read
+            self.log.warning("%s: refused %s: not a readable zip (%s: %s)", student, where, type(error).__name__, error)
 
     def _offer(self, student, notebook, attachment_id, where, data):
         self.copies.setdefault((student, notebook), Copies()).offer(attachment_id, where, data)
