@@ -136,7 +136,7 @@ def tree(root, skip=()):
     return found
 
 
-def collect(tmp_path, with_record=True, config=""):
+def collect(tmp_path, with_record=True, config="", extra=()):
     course = course_copy(tmp_path / "course", students=[], assignments=[ASSIGNMENT])
     with open(course / "nbgrader_config.py", "a") as handle:
         handle.write(config)
@@ -144,6 +144,7 @@ def collect(tmp_path, with_record=True, config=""):
     archive = course / "downloaded" / ASSIGNMENT / "archive"
     archive.mkdir(parents=True)
     entries, collected = canvas_download(outside)
+    entries += extra
     (archive / "course-conv-basics_submissions.zip").write_bytes(zip_bytes(entries))
     if with_record:
         (course / "downloaded" / ASSIGNMENT / "submissions.json").write_text(json.dumps(record()))
@@ -229,12 +230,19 @@ def test_submission_times_are_the_platforms(collected_class):
 
 
 def test_without_the_record_no_time_is_written_and_the_log_says_who_is_late(tmp_path):
-    """Also: c.CanvasExtractor.student_ids tells two users of the same name apart."""
-    course, run, collected, _, _ = collect(tmp_path, with_record=False,
-                                           config='\nc.CanvasExtractor.student_ids = {"1009": "smithjohn2"}\n')
+    """Also: a roster of user ids (c.CanvasExtractor.student_ids, only_listed) tells two users of the
+    same name apart, and refuses an account renamed after a classmate who handed in nothing."""
+    roster = {str(user): name for user, (name, _) in USERS.items()
+              if name in ("bitdiddleben", "hackeralyssa", "trudyted", "eveeric", "victimcarl", "smithjohn")}
+    roster["1009"] = "smithjohn2"
+    renamed = member("victimcarl_1012_5020_practice.ipynb", notebook("full_marks"))  # user 1012 calls himself Carl
+    course, run, collected, _, _ = collect(
+        tmp_path, with_record=False, extra=[renamed],
+        config=f"\nc.CanvasExtractor.student_ids = {roster!r}\nc.CanvasExtractor.only_listed = True\n")
     log = run.stdout + run.stderr
     assert run.returncode == 0, log
     collected.update(smithjohn=notebook("partial"), smithjohn2=notebook("off_by_one"))
+    assert "victimcarl_1012_5020_practice.ipynb: user 1012 is not in c.CanvasExtractor.student_ids" in log
     assert {p.name for p in (course / "submitted").iterdir()} == set(collected), log
     for student, data in collected.items():
         assert (course / "submitted" / student / ASSIGNMENT / "practice.ipynb").read_bytes() == data, student

@@ -25,6 +25,10 @@ CanvasCollector):
   Submissions API: saved as `submissions.json` beside the `archive/` folder, it dates each
   submission. Without it no time is written (and nbgrader applies no late penalty); the log says
   which students Canvas marked late. A file a student wrote (`timestamp.txt`) is never read.
+
+The student id is Canvas's name for the user, which a student may be allowed to edit in Canvas.
+Where they can, list the class's user ids in `student_ids` and turn `only_listed` on: the platform's
+user id alone then decides who handed in.
 """
 import datetime
 import hashlib
@@ -39,7 +43,7 @@ from dataclasses import dataclass
 
 from nbgrader.plugins import ExtractorPlugin, FileNameCollectorPlugin
 from nbgrader.utils import find_all_notebooks
-from traitlets import Dict, Int, Unicode
+from traitlets import Bool, Dict, Int, Unicode
 
 # Canvas's file names (canvas-lms lib/content_zipper.rb): the user's sortable name, lower case,
 # with everything but word characters removed; `LATE` when Canvas judged the submission late; the
@@ -134,6 +138,9 @@ class CanvasExtractor(ExtractorPlugin):
     student_ids = Dict(key_trait=Unicode(), value_trait=Unicode(), help=(
         "Platform user id -> student id, for users whose names would collide or should differ "
         "from the folder name in submitted/.")).tag(config=True)
+    only_listed = Bool(False, help=(
+        "Collect only the users listed in student_ids, a roster of the platform's user ids: where students "
+        "can edit their names, a name then decides nothing.")).tag(config=True)
     submission_times = Unicode("submissions.json", help=(
         "The platform's record of submission times, beside the archive folder: the JSON list that "
         "Canvas's Submissions API returns (objects with user_id and submitted_at).")).tag(config=True)
@@ -262,6 +269,10 @@ class CanvasExtractor(ExtractorPlugin):
                              "_<digits>); rename the file in the archive if it is right", where)
             return None
         user_id = match["user_id"]
+        if self.only_listed and user_id not in self.student_ids:
+            self.log.warning("Skipped %s: user %s is not in c.CanvasExtractor.student_ids (only_listed is on)",
+                             where, user_id)
+            return None
         student_id = self.student_ids.get(user_id, match["name"])
         if not STUDENT_ID.fullmatch(student_id):
             self.log.warning("Skipped %s: %r is not a usable student id", where, shown(student_id))
