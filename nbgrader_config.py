@@ -29,6 +29,9 @@ here (nbgrader itself is unchanged), for `make grade` and plain `nbgrader autogr
 - output: control characters and invisible format characters from a submission (grade ids, error
   messages, file and student names) are escaped visibly in every log line, warning, summary and
   grades.csv (convgrade.printable), so a submission cannot drive the instructor's terminal.
+- collect: `nbgrader zip_collect` takes a student's notebooks only from the files the platform named
+  for that student (never from names inside an upload), refuses links and paths out of the folder,
+  settles duplicates per student, and dates submissions from the platform's record (convgrade.collect).
 
 See book/instructors.md ("For instructors") and book/new_assignment.md ("Write a new assignment").
 """
@@ -130,11 +133,13 @@ c.HTMLExporter.extra_template_paths = [convgrade.feedback.FORMGRADER_TEMPLATES]
 c.HTMLExporter.filters = {"with_csp": "convgrade.csp.with_csp"}
 c.HTMLExporter.preprocessors = ["convgrade.feedback.MathToMathML", "convgrade.markup.SanitizeMarkup"]
 
-# nbgrader zip_collect ASSIGNMENT: a Canvas "Download Submissions" zip in downloaded/ASSIGNMENT/archive/,
-# whose files are named <student>_[LATE_]<user id>_<submission id>_<file>[-<n>].ipynb.
-c.ZipCollectApp.collector_plugin = "nbgrader.plugins.FileNameCollectorPlugin"
-c.FileNameCollectorPlugin.named_regexp = (
-    r".*/(?P<student_id>[A-Za-z0-9]+)_(?:LATE_|late_)?\d+_\d+_(?P<file_id>[A-Za-z0-9_]+?)(?:-\d+)?\.ipynb$")
+# nbgrader zip_collect ASSIGNMENT: Canvas's "Download Submissions" zip in downloaded/ASSIGNMENT/archive/
+# (files named <student>_[LATE_]<user id>_<attachment id>_<file>[-<n>].ipynb), and, to date the
+# submissions, Canvas's Submissions API list saved as downloaded/ASSIGNMENT/submissions.json. The
+# student is read from Canvas's name of each file only, never from names inside an upload; see
+# convgrade/collect.py (c.CanvasExtractor.* for another platform's names, or to tell users apart).
+c.ZipCollectApp.extractor_plugin = "convgrade.collect.CanvasExtractor"
+c.ZipCollectApp.collector_plugin = "convgrade.collect.CanvasCollector"
 
 # nbgrader export writes grades.csv with nbgrader's columns plus status and details (the same file
 # `make grade` writes).

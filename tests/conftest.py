@@ -30,6 +30,7 @@ MODULES = {
     "test_grading_cluster.py": (["e2e"], "grading-cluster"),
     "test_new_assignment.py": (["e2e"], "new-assignment"),
     "test_grading_release.py": (["e2e"], "grading-release"),
+    "test_grading_collect.py": (["e2e"], "grading-collect"),
     "test_site.py": (["browser"], "browser"),
     "test_grading_sandbox.py": (["e2e", "serial"], "grading-sandbox"),
     "test_grading_fairness.py": (["e2e", "serial"], "grading-fairness"),
@@ -47,7 +48,8 @@ MODULES = {
 # the book-build checks in test_book_build.py that read the built site (its tool tests do not)
 SITE_FIXTURE = "site"
 ORDER = ["grading-e2e", "kit", "grading-cluster", "grading-terminal", "browser", "new-assignment", "grading-release",
-         "grading-sandbox", "grading-fairness", "benchmarks", "translation", "jupyterlab", "formgrader", "roundtrip"]
+         "grading-collect", "grading-sandbox", "grading-fairness", "benchmarks", "translation", "jupyterlab", "formgrader",
+         "roundtrip"]
 
 
 def pytest_configure(config):
