@@ -7,10 +7,14 @@ Preprocessors add flags to nb.metadata["convgrade"]; the driver reads them back 
 STATUSES = {
     "ok": "graded normally",
     "missing notebook": "the submission folder has no practice notebook: nothing was graded",
-    "corrupt notebook": "the notebook file could not be read: graded as an empty notebook (0 points)",
+    "corrupt notebook": "the notebook file could not be read (or nests too deeply): graded as an empty notebook "
+                        "(0 points)",
+    "too large": "past one of the grader's caps: a notebook with too many cells or too much Markdown is graded "
+                 "as an empty one (0 points); output past the notebook's cap is dropped (the scores stand)",
     "kernel died": "the student's code ended the kernel: tests after that point scored 0",
     "timed out": "a cell or a tested function ran past its time limit and was stopped",
-    "tampered": "test or read-only cells were edited, deleted or stripped of metadata: restored, then graded",
+    "tampered": "test or read-only cells were edited, deleted or stripped of metadata: restored, then graded; "
+                "or links and special files in the submission folder, never read (a linked notebook scores 0)",
     "suspicious": "a test passed inside the notebook but failed when the grader ran it again on the same inputs: scored 0",
     "needs review": "the answers use something that can get around the rules (sys.setprofile, threads, ctypes, "
                     "torch.ops, importlib, ...): the score stands, but look at the cells named",
