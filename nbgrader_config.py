@@ -18,7 +18,9 @@ here (nbgrader itself is unchanged), for `make grade` and plain `nbgrader autogr
 - the re-check: every test cell runs again in the grader itself, against a fresh sandboxed replay
   of the notebook, on the same inputs; its verdict is the score (VerifyOutsideKernel). What an
   assignment forbids, and the helpers its hidden tests call, are in source/<assignment>/checks.py;
-- unreadable notebooks are graded as empty ones, flagged "corrupt notebook" (TolerantNotebookExporter);
+- unreadable notebooks are graded as empty ones, flagged "corrupt notebook", oversized ones (cells,
+  Markdown, bytes) "too large", linked ones "tampered" (TolerantNotebookExporter); links and
+  special files in a submission folder are never read (convgrade.links);
 - markup: a submission's Markdown, raw cells and outputs are cleaned by an allow-list sanitizer
   (nh3) on intake, after execution, for feedback and in formgrader (convgrade.markup); the
   feedback page forbids all script, formgrader's view all but nbgrader's own (convgrade.csp);
@@ -39,6 +41,7 @@ import os
 import sys
 
 import convgrade.feedback
+import convgrade.links
 import convgrade.printable
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
@@ -65,7 +68,11 @@ c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 # An assignment's checks stay with the instructor: never released, never copied next to a submission.
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "checks.py"]
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "checks.py",
+                            convgrade.links.REFUSED_FOLDER + "*"]
+# Links and special files planted in a submission folder are never read: moved aside, unread,
+# before nbgrader copies the folder (which follows links); make grade never reads them either.
+c.Autograde.pre_convert_hook = convgrade.links.quarantine_links
 
 # CPU seconds per cell, in the kernel and in the re-check: the CPU time of the cell's sandbox
 # (busy child processes included), not the clock, so that a grade does not depend on what else

@@ -103,12 +103,12 @@ def test_copies_lose_their_metadata_and_ids_stay_unique():
 
 def test_unreadable_submissions_are_told_apart_from_notebooks():
     text = nbformat.writes(new_notebook(cells=[new_code_cell("x = 1")]))
-    nb, reason = read_submission(text)
+    nb, state, reason = read_submission(text)
     assert reason is None and nb.cells[0].source == "x = 1"
-    assert read_submission(text[: len(text) // 2])[1].startswith("not valid JSON")
-    assert read_submission('{"cells": "none"}')[1] == "JSON without a list of cells"
-    assert read_submission('{"cells": [{"source": "x"}]}')[1] == "cell 1 is malformed"
-    assert read_submission("[]")[1] == "JSON without a list of cells"
+    assert read_submission(text[: len(text) // 2])[2].startswith("not valid JSON")
+    assert read_submission('{"cells": "none"}')[2] == "JSON without a list of cells"
+    assert read_submission('{"cells": [{"source": "x"}]}')[2] == "cell 1 is malformed"
+    assert read_submission("[]")[2] == "JSON without a list of cells"
 
 
 def recheck_statuses(failed_from, gone):

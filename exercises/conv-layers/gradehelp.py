@@ -10,6 +10,7 @@ They only watch the call; they change nothing in numpy, torch or your namespace.
 notebook is graded, the grader runs the same tests with its own copy of these helpers, outside
 your notebook's Python process.
 """
+import fnmatch
 import os
 import signal
 import sys
@@ -25,12 +26,10 @@ _FORBIDDEN_FOLDERS = {
     os.sep + os.path.join("torch", "nn", "modules", "conv.py"): "torch.nn.Conv2d",
     os.sep + os.path.join("torch", "nn", "modules", "pooling.py"): "torch.nn pooling",
 }
-# PyTorch's convolutions and pooling are C functions (torch.conv2d is torch.nn.functional.conv2d).
-_FORBIDDEN_TORCH_BUILTINS = {
-    "conv1d", "conv2d", "conv3d", "convolution", "_convolution", "conv_tbc",
-    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-    "max_pool2d", "avg_pool2d", "max_pool2d_with_indices", "adaptive_avg_pool2d", "adaptive_max_pool2d",
-}
+# PyTorch's convolutions and pooling are C functions (torch.conv2d is torch.nn.functional.conv2d)
+# or operators reached through torch.ops: every one whose name matches these patterns, the same
+# families the grader refuses (FORBIDDEN_TORCH_OPS in the assignment's hidden checks).
+_FORBIDDEN_TORCH_PATTERNS = ("*conv*", "*pool*")
 
 
 class TimeLimitExceeded(BaseException):
@@ -48,11 +47,20 @@ def _library_called(event, frame, arg):
         for folder, library in _FORBIDDEN_FOLDERS.items():
             if folder in filename:
                 return library
+        operator = frame.f_locals.get("self") if frame.f_code.co_name == "__call__" else None
+        name = getattr(operator, "_qualified_op_name", None) or getattr(getattr(operator, "_overloadpacket", None),
+                                                                       "_qualified_op_name", None)
+        if isinstance(name, str) and _forbidden_torch_name(name.split("::")[-1]):  # torch.ops.<namespace>.<name>
+            return "torch.ops." + name.replace("::", ".")
     elif event == "c_call":
         name = getattr(arg, "__name__", "")
-        if name in _FORBIDDEN_TORCH_BUILTINS and getattr(arg, "__module__", None) in ("torch", "torch._C._nn"):
+        if _forbidden_torch_name(name) and str(getattr(arg, "__module__", None)).startswith("torch"):
             return "torch." + name
     return None
+
+
+def _forbidden_torch_name(name):
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in _FORBIDDEN_TORCH_PATTERNS)
 
 
 def run_own_code(f, *args, seconds=CALL_SECONDS, **kwargs):

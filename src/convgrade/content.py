@@ -4,7 +4,9 @@ The engine holds no course content. An assignment's checks module sits beside it
 is never released: nbgrader_config.py lists it in CourseDirectory.ignore) and may hold:
 
     FORBIDDEN_MODULES   modules the student's code may not use (absent from the re-check sandbox)
-    FORBIDDEN_TORCH_OPS ATen operators replaced by an error there ("convolution", "max_pool2d", ...)
+    FORBIDDEN_TORCH_OPS patterns of PyTorch operators replaced by an error there (fnmatch over the
+                        operators' names: "*conv*" is every operator with "conv" in its name, in
+                        every namespace and overload; see forbid.py), so an unlisted one is refused too
     FORBIDDEN_REASON    the sentence a student reads when their code reaches one of them
     PRELOAD             modules the re-check imports while the kernel runs (a head start)
     TEST_MODULES        more modules a test may use as the grader's own copy (numpy, math and
@@ -14,13 +16,24 @@ is never released: nbgrader_config.py lists it in CourseDirectory.ignore) and ma
 and any functions the hidden tests call as `checks.<name>(...)`: they run in the grader, with the
 student's functions passed in as proxies. An assignment without a checks module is graded the
 same way: every test cell's own code is re-run by the grader.
+
+A field of the wrong type, a name close to a field's (FORBIDEN_MODULES), or an operator pattern
+that matches no operator is a ChecksError naming the file and the field: a typo there would
+otherwise forbid nothing.
 """
+import difflib
 import importlib.util
+import numbers
 import os
 import sys
 from dataclasses import dataclass, field
 
 CHECKS_FILE = "checks.py"
+FIELDS = ("FORBIDDEN_MODULES", "FORBIDDEN_TORCH_OPS", "FORBIDDEN_REASON", "PRELOAD", "TEST_MODULES", "CALL_SECONDS")
+
+
+class ChecksError(ValueError):
+    """An assignment's checks.py declares something the grader cannot apply as written."""
 
 
 @dataclass
@@ -57,16 +70,47 @@ def load(source_directory, assignment):
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses and pickling need the module registered
     spec.loader.exec_module(module)
-    forbidden = tuple(getattr(module, "FORBIDDEN_MODULES", ()))
-    content = Content(module=module, forbidden_modules=forbidden,
-                      forbidden_torch_ops=tuple(getattr(module, "FORBIDDEN_TORCH_OPS", ())),
-                      reason=getattr(module, "FORBIDDEN_REASON", Content.reason),
-                      preload=tuple(getattr(module, "PRELOAD", ())),
-                      test_modules=tuple(getattr(module, "TEST_MODULES", ())),
-                      call_seconds=float(getattr(module, "CALL_SECONDS", Content.call_seconds)),
-                      masks=library_paths(forbidden))
+    content = declared(module, path)
     _loaded[path] = (stamp, content)
     return content
+
+
+def declared(module, path):
+    """The Content a loaded checks module declares, every field checked (ChecksError otherwise)."""
+    def fail(name, why):
+        raise ChecksError(f"{path}: {name} {why}")
+
+    for name in vars(module):
+        if name.isupper() and name not in FIELDS:
+            close = difflib.get_close_matches(name, FIELDS, n=1, cutoff=0.85)
+            if close:
+                fail(name, f"is not a field the grader reads: did you mean {close[0]}?")
+
+    def names(field_name):
+        value = getattr(module, field_name, ())
+        if isinstance(value, str) or not isinstance(value, (list, tuple)) or \
+                not all(isinstance(item, str) and item.strip() for item in value):
+            fail(field_name, f"must be a list of non-empty strings, not {value!r}")
+        return tuple(value)
+
+    reason = getattr(module, "FORBIDDEN_REASON", Content.reason)
+    if not isinstance(reason, str) or not reason.strip():
+        fail("FORBIDDEN_REASON", f"must be a non-empty string, not {reason!r}")
+    seconds = getattr(module, "CALL_SECONDS", Content.call_seconds)
+    if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real) or not seconds > 0:
+        fail("CALL_SECONDS", f"must be a positive number of seconds, not {seconds!r}")
+    forbidden, ops = names("FORBIDDEN_MODULES"), names("FORBIDDEN_TORCH_OPS")
+    if ops:
+        import torch  # the grader's own (the oracle of the checks): its registry of operators
+
+        from .forbid import forbidden_ops
+        for pattern in ops:
+            if not forbidden_ops(torch, [pattern]):
+                fail("FORBIDDEN_TORCH_OPS", f"has {pattern!r}, which matches no PyTorch operator "
+                                            f"(patterns are fnmatch over names like 'aten::conv2d')")
+    return Content(module=module, forbidden_modules=forbidden, forbidden_torch_ops=ops, reason=reason,
+                   preload=names("PRELOAD"), test_modules=names("TEST_MODULES"), call_seconds=float(seconds),
+                   masks=library_paths(forbidden))
 
 
 def library_paths(modules):

@@ -201,12 +201,13 @@ def _register_student(db_url, student):
 def _job(course, config, coursedir, student, assignment, template, shared_db):
     from . import seeds, tasks
     secret = seeds.course_secret(coursedir.root, config.Seeds.get("secret_file", seeds.SECRET_FILE))
+    submission, refused = tasks.read_submission(report.folder(coursedir, "submitted") / student / assignment)
     dirs = {kind: getattr(coursedir, f"{kind}_directory") for kind in ("source", "submitted", "autograded", "feedback")}
     return {
         "student": student, "assignment": assignment, "dirs": dirs, "course_id": coursedir.course_id,
         "config": (course / "nbgrader_config.py").read_text(),
         "source": tasks.read_tree(report.folder(coursedir, "source") / assignment, follow_links=True),
-        "submission": tasks.read_tree(report.folder(coursedir, "submitted") / student / assignment),
+        "submission": submission, "refused": refused,
         "gradebook": None if shared_db else template, "db_url": coursedir.db_url if shared_db else None,
         "key": seeds.student_key(secret, coursedir.course_id, assignment, student),
         "isolation": config.Isolation.get("mode", "bubblewrap"),

@@ -78,6 +78,12 @@ class ResilientExecute(Execute):
     """
 
     max_cell_output = Integer(2_000_000, help="characters of output kept per cell while it runs").tag(config=True)
+    # The whole notebook's output is bounded too (a thousand cells each under the cell's cap would
+    # hold gigabytes in the grader): past these, only error outputs are kept, so a failing test
+    # still fails.
+    max_notebook_output = Integer(8_000_000, help="characters of output kept per notebook while it runs"
+                                  ).tag(config=True)
+    max_notebook_outputs = Integer(5_000, help="outputs kept per notebook while it runs").tag(config=True)
 
     def __init__(self, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
@@ -101,6 +107,7 @@ class ResilientExecute(Execute):
         self._budget = budget.Budget(parent=self)
         self._notebook_meter = None  # from the first cell on (the kernel's start-up is not the student's)
         self._spent = None  # why the cells left were not run, once the notebook's budget ran out
+        self._notebook_chars, self._notebook_outputs, self._notebook_cut = 0, 0, None
         self._settings = isolation.Isolation(parent=self)
         self._settings.check()
         info = resources["nbgrader"]
@@ -117,6 +124,10 @@ class ResilientExecute(Execute):
             resources.setdefault("convgrade", {})["kernel_failed_from"] = failed_from(nb.cells, self._died_at)
         if not self._settings.isolated:
             status.record(nb, "not isolated", "graded without a sandbox (Isolation.mode = 'none')")
+        if self._notebook_cut is not None:
+            status.record(nb, "too large", f"output past the notebook's cap ({self.max_notebook_output} characters "
+                                           f"or {self.max_notebook_outputs} outputs) was dropped from cell "
+                                           f"{self._notebook_cut + 1} on; the scores stand")
         return nb, resources
 
     def create_kernel_manager(self):
@@ -199,6 +210,18 @@ class ResilientExecute(Execute):
         size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in content.get("data", {}).values()) \
             + len(str(content.get("traceback", "")))
         self._cell_chars = getattr(self, "_cell_chars", 0) + size
+        self._notebook_chars = getattr(self, "_notebook_chars", 0) + size
+        self._notebook_outputs = getattr(self, "_notebook_outputs", 0) + 1
+        is_error = msg.get("msg_type", msg.get("header", {}).get("msg_type")) == "error"
+        if not is_error and (self._notebook_chars > self.max_notebook_output or
+                             self._notebook_outputs > self.max_notebook_outputs):
+            if getattr(self, "_notebook_cut", None) is None:
+                self._notebook_cut = cell_index
+            if not getattr(self, "_cell_cut", False):
+                self._cell_cut = True
+                outs.append(new_output("stream", name="stdout",
+                                       text="\n... output past the notebook's cap dropped by the grader ...\n"))
+            return None
         if self._cell_chars > self.max_cell_output:
             if not getattr(self, "_cell_cut", False):
                 self._cell_cut = True

@@ -2,21 +2,56 @@
 
 The forbidden modules' files are hidden in the sandbox already (an empty folder in their place:
 isolation.Box masks); on top of that, importing one raises ForbiddenLibraryError with the
-assignment's reason, and PyTorch gets the forbidden ATen operators replaced by that error right
-after it is imported, so every route to them fails the same way (torch.nn.functional, nn.Modules,
-torch.ops.aten, functools.partial, other threads). Student code may undo this in its own process;
-that only changes what its own kernel says, never what the grader judges.
+assignment's reason, and PyTorch gets the forbidden operators replaced by that error right after
+it is imported, so every route to them fails the same way (torch.nn.functional, nn.Modules,
+torch.ops.<namespace>, .out overloads, functools.partial, other threads). Student code may undo
+this in its own process; that only changes what its own kernel says, never what the grader judges.
+
+Forbidden operators fail closed: the assignment names them by patterns (fnmatch) over the
+operators' names, e.g. "*conv*" forbids every registered operator with "conv" in its name, in
+every namespace (aten, quantized, mkldnn, ...) and every overload, including ones nobody listed.
+A pattern with "::" is matched against the qualified name ("aten::conv2d", also with its
+overload, "aten::conv2d.padding"); one without, against the bare operator name ("conv2d").
 """
+import fnmatch
 import importlib.abc
 import sys
+
+# The dispatch keys a forbidden operator loses its kernels at: every CPU backend a tensor can
+# have (dense, quantized, MKL-DNN, sparse), the composite kernels, and autograd's. Whatever key
+# a call reaches (inference mode skips autograd's), the kernel there is the refusal.
+DISPATCH_KEYS = ("CPU", "QuantizedCPU", "MkldnnCPU", "SparseCPU", "SparseCsrCPU", "CompositeImplicitAutograd",
+                 "CompositeExplicitAutograd", "CompositeExplicitAutogradNonFunctional", "AutogradCPU", "Autograd")
 
 
 class ForbiddenLibraryError(ImportError):
     """The code asked for a library that this assignment forbids."""
 
 
+def torch_op_names(torch):
+    """Every operator registered with PyTorch's dispatcher, as "namespace::name[.overload]".
+
+    PyTorch has no public listing: this leans on torch._C._dispatch_get_all_op_names (there in
+    the pinned 2.13); tests/test_grading_failclosed.py fails with a clear message if it goes.
+    """
+    return sorted(torch._C._dispatch_get_all_op_names())
+
+
+def matches(pattern, qualified):
+    """True if the operator "namespace::name[.overload]" is one that `pattern` forbids."""
+    base = qualified.split(".", 1)[0]
+    if "::" in pattern:
+        return fnmatch.fnmatchcase(qualified, pattern) or fnmatch.fnmatchcase(base, pattern)
+    return fnmatch.fnmatchcase(base.split("::", 1)[-1], pattern)
+
+
+def forbidden_ops(torch, patterns):
+    """The qualified names of the registered operators that `patterns` forbid."""
+    return [op for op in torch_op_names(torch) if any(matches(p, op) for p in patterns)]
+
+
 def install(settings):
-    """Apply {"modules": [...], "torch_ops": [...], "reason": "..."} to this process."""
+    """Apply {"modules": [...], "torch_ops": [patterns], "reason": "..."} to this process."""
     if settings.get("modules") or settings.get("torch_ops"):
         sys.meta_path.insert(0, _Forbid(settings.get("modules", ()), settings.get("torch_ops", ()),
                                         settings.get("reason", "this assignment asks for your own code")))
@@ -43,24 +78,29 @@ class _Forbid(importlib.abc.MetaPathFinder):
         return None
 
     def _forbid_torch_ops(self, torch):
-        """Replace the kernels of the forbidden ATen operators: every path to them (torch.nn.functional,
-        nn.Modules, torch.ops.aten, partials, other threads) reaches the replacement."""
+        """Replace every kernel of the forbidden operators: every path to them reaches the refusal."""
         import warnings
-        reason = self.reason
-
-        def refuse(*args, **kwargs):
-            raise ForbiddenLibraryError(f"a PyTorch convolution or pooling operator was called: {reason}")
-
+        libraries = {}
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            library = torch.library.Library("aten", "IMPL")
-            for op in self.torch_ops:
-                for key in ("CPU", "CompositeImplicitAutograd", "CompositeExplicitAutograd", "AutogradCPU"):
+            warnings.simplefilter("ignore")  # "overriding a previously registered kernel": that is the point
+            for qualified in forbidden_ops(torch, self.torch_ops):
+                namespace, op = qualified.split("::", 1)
+                if namespace not in libraries:
+                    libraries[namespace] = torch.library.Library(namespace, "IMPL")
+                refuse = _refusal(qualified, self.reason)
+                for key in DISPATCH_KEYS:
                     try:
-                        library.impl(op, refuse, key)
+                        libraries[namespace].impl(op, refuse, key)
                     except (RuntimeError, ValueError, AttributeError):
-                        pass
-        _KEEP.append(library)  # the overrides last as long as the library object
+                        pass  # the operator cannot have a kernel at that key
+        _KEEP.extend(libraries.values())  # the overrides last as long as the library objects
+
+
+def _refusal(qualified, reason):
+    def refuse(*args, **kwargs):
+        raise ForbiddenLibraryError(f"the PyTorch operator {qualified} is not available when your code is "
+                                    f"graded: {reason}")
+    return refuse
 
 
 _KEEP = []

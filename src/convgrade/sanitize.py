@@ -25,7 +25,7 @@ from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor, OverwriteCells
 
-from . import status
+from . import links, status
 
 RESTORED_NOTE = "restored by the grader: this cell was missing from the submission"
 
@@ -43,9 +43,12 @@ class StripIntake(NbGraderPreprocessor):
         nb.metadata.pop("convgrade", None)
         for cell in nb.cells:
             cell.metadata.pop("convgrade", None)
-        corrupt = resources.get("convgrade", {}).get("corrupt")
-        if corrupt:  # the exporter found no notebook in the file (exporter.TolerantNotebookExporter)
-            status.record(nb, "corrupt notebook", corrupt)
+        intake = resources.get("convgrade", {})
+        if intake.get("unread"):  # the exporter graded an empty notebook instead (exporter.TolerantNotebookExporter)
+            status.record(nb, *intake["unread"])
+        if intake.get("refused"):  # links and special files in the submission folder (links.py)
+            status.record(nb, "tampered", "not read: links or special files in the submission folder: "
+                                          + links.describe(intake["refused"]))
         return nb, resources
 
 
@@ -163,8 +166,8 @@ class RecordTampering(_SourceAware, NbGraderPreprocessor):
     """Flag test and read-only cells that were edited, relabelled or removed (RestoreCells fixes them)."""
 
     def preprocess(self, nb, resources):
-        if any(f["status"] == "corrupt notebook" for f in status.flags_of(nb)):
-            return nb, resources  # nothing was submitted to tamper with
+        if resources.get("convgrade", {}).get("unread"):
+            return nb, resources  # nothing was read to tamper with
         cells, order = self._load_source(resources)
         present = {}
         for cell in nb.cells:

@@ -42,6 +42,14 @@ def read_tree(folder, follow_links=False, limit=MAX_SUBMISSION_BYTES):
     return files
 
 
+def read_submission(folder, limit=MAX_SUBMISSION_BYTES):
+    """({relative path: bytes}, {relative path: why not read}) of a submission folder: regular files
+    with a single link only (links.py), nothing nbgrader would ignore."""
+    from . import links
+    return links.read_regular_tree(folder, skip=(".ipynb_checkpoints", "__pycache__", links.REFUSED_FOLDER),
+                                   limit=limit)
+
+
 def write_tree(folder, files):
     folder = pathlib.Path(folder)
     for name, data in files.items():
@@ -60,7 +68,10 @@ def grade_submission(job):
         course = pathlib.Path(course)
         (course / "nbgrader_config.py").write_text(job["config"])
         write_tree(course / job["dirs"]["source"] / assignment, job["source"])
-        write_tree(course / job["dirs"]["submitted"] / student / assignment, job["submission"])
+        refused = job.get("refused") or {}
+        # A refused notebook is still graded (as an empty one, flagged): nbgrader needs a file of that name.
+        placeholders = {name: b"" for name in refused if name.endswith(".ipynb") and "/" not in name}
+        write_tree(course / job["dirs"]["submitted"] / student / assignment, {**job["submission"], **placeholders})
         if job.get("gradebook") is not None:
             (course / "gradebook.db").write_bytes(job["gradebook"])
         from traitlets.config import Config
@@ -72,6 +83,7 @@ def grade_submission(job):
         overrides.CourseDirectory.db_url = job.get("db_url") or f"sqlite:///{course / 'gradebook.db'}"
         if job.get("course_id") is not None:
             overrides.CourseDirectory.course_id = job["course_id"]
+        overrides.TolerantNotebookExporter.refused = dict(refused)
         if job.get("isolation"):
             overrides.Isolation.mode = job["isolation"]
         config.merge(overrides)

@@ -10,10 +10,22 @@ hidden part, which never entered any sandbox.
 The grader's verdict is the test cell's record: its outputs become what the grader saw, so the
 score (nbgrader's SaveAutoGrades) and the feedback come from the grader, never from what the
 student's code printed. A visible part that passed in the kernel but fails here on the same
-inputs flags the notebook "suspicious"; an honest bug fails in both and is not flagged. A test
-the grader cannot run at all is "not re-checked" (scored as in the kernel, or zero: a setting),
-and a re-check process that dies where the kernel did not is a "grader error" for that student.
+inputs flags the notebook "suspicious"; an honest bug fails in both and is not flagged. A re-check
+process that dies where the kernel did not is a "grader error" for that student.
+
+A test the grader cannot run at all fails closed when the student's notebook is the reason: the
+assignment's own source notebook (the solutions) is re-checked once per grading process
+(source_recheckability), and a test the grader re-checks there but not here (say the student
+turned the tested name into a module) scores 0, flagged "needs review". Only a test that cannot be
+re-checked on the solutions either is "not re-checked" (scored as in the kernel, or zero: the
+`unverified` setting).
 """
+import hashlib
+import os
+import shutil
+import tempfile
+
+import nbformat
 import numpy as np
 from nbgrader import utils
 from nbgrader.api import Gradebook
@@ -93,6 +105,42 @@ def _judge(replay, full, grade_id, key, seed, content, partial_credit, config):
     return shown, whole
 
 
+SOURCE_KEY = "convgrade: the assignment's own solutions"  # any fixed key: what is re-checkable does not depend on it
+_source_verdicts = {}  # digest of (source notebook, checks.py, stored tests) -> {grade_id: re-checkable?}
+
+
+def source_recheckability(source_folder, notebook, stored, content, settings, cell_seconds, total_seconds,
+                          config=None):
+    """{grade_id: True if the grader can re-check that test on the assignment's own source notebook}.
+
+    The source notebook (the solutions) is replayed in a sandbox like a submission, once per
+    process and version of the assignment. A test missing from the answer (the replay did not get
+    that far) counts as re-checkable: unknown fails closed.
+    """
+    path = os.path.join(source_folder, f"{notebook}.ipynb")
+    checks = os.path.join(source_folder, assignment_content.CHECKS_FILE)
+    digest = hashlib.sha256()
+    for part in (path, checks):
+        try:
+            with open(part, "rb") as handle:
+                digest.update(handle.read())
+        except OSError:
+            digest.update(b"-")
+    digest.update(repr(sorted(stored.items())).encode())
+    key = digest.hexdigest()
+    if key not in _source_verdicts:
+        nb = nbformat.read(path, as_version=4)
+        with tempfile.TemporaryDirectory(prefix="convgrade-source-") as folder:
+            for name in os.listdir(source_folder):  # its helper files, not its notebooks or checks
+                full = os.path.join(source_folder, name)
+                if os.path.isfile(full) and not name.endswith(".ipynb") and name != assignment_content.CHECKS_FILE:
+                    shutil.copy(full, folder)
+            verdicts, _ = recheck(nb, stored, SOURCE_KEY, content, folder, settings, cell_seconds, total_seconds,
+                                  config=config)
+        _source_verdicts[key] = {grade_id: whole.judged for grade_id, (_, whole) in verdicts.items()}
+    return _source_verdicts[key]
+
+
 class VerifyOutsideKernel(NbGraderPreprocessor):
     """Re-run every test cell in the grader against a fresh sandboxed replay of the notebook."""
 
@@ -101,8 +149,9 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
                                     "(0: Budget.notebook_wall_seconds); its CPU budget is "
                                     "Budget.notebook_cpu_seconds").tag(config=True)
     unverified = Enum(["flag", "zero"], "flag",
-                      help="a test the grader cannot re-run: 'flag' keeps its kernel result with the "
-                           "status 'not re-checked', 'zero' scores it 0").tag(config=True)
+                      help="a test the grader cannot re-run on the assignment's own solutions either: 'flag' "
+                           "keeps its kernel result with the status 'not re-checked', 'zero' scores it 0 (one "
+                           "it re-checks there always scores 0 here, 'needs review')").tag(config=True)
     partial_credit = Bool(True, help="a test whose last expression is a number scores that many "
                                      "points (nbgrader's partial credit)").tag(config=True)
 
@@ -117,10 +166,16 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
         failed_from = resources.get("convgrade", {}).get("kernel_failed_from")
         seconds = self.cell_timeout or self.config.Execute.get("timeout", 30) or 30
         budgets = budget.Budget(parent=self)
-        verdicts, gone = recheck(nb, stored, key, content, folder, isolation.Isolation(parent=self), seconds,
-                                 self.total_timeout or budgets.notebook_wall_seconds, self.partial_credit, self.config,
-                                 budgets.notebook_cpu_seconds)
-        self._record(nb, verdicts, gone, failed_from, stored)
+        settings = isolation.Isolation(parent=self)
+        total_seconds = self.total_timeout or budgets.notebook_wall_seconds
+        verdicts, gone = recheck(nb, stored, key, content, folder, settings, seconds, total_seconds,
+                                 self.partial_credit, self.config, budgets.notebook_cpu_seconds)
+        in_source = {}
+        if any(not whole.judged for _, whole in verdicts.values()):
+            source_folder = coursedir.format_path(coursedir.source_directory, ".", info["assignment"])
+            in_source = source_recheckability(source_folder, info["notebook"], stored, content, settings, seconds,
+                                              total_seconds, self.config)
+        self._record(nb, verdicts, gone, failed_from, stored, in_source)
         return nb, resources
 
     def _stored_sources(self, info):
@@ -128,13 +183,16 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
             notebook = gb.find_notebook(info["notebook"], info["assignment"])
             return {c.name: c.source for c in notebook.source_cells}
 
-    def _record(self, nb, verdicts, gone, failed_from, stored):
+    def _record(self, nb, verdicts, gone, failed_from, stored, in_source=None):
         """Turn the grader's verdicts into the test cells' outputs and the notebook's statuses.
 
         failed_from is the cell from which the kernel stopped working (None if it never died): a
         re-check that stopped there or later stopped on the student's code, not the grader's.
+        in_source says which tests the grader can re-check on the assignment's own solutions
+        (source_recheckability); a test it does not name counts as re-checkable there.
         """
-        suspicious, unchecked, slow, lost = [], [], [], []
+        in_source = in_source or {}
+        suspicious, unchecked, slow, lost, review = [], [], [], [], []
         for index, cell in enumerate(nb.cells):
             if not is_test(cell):
                 continue
@@ -154,7 +212,12 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
                         [error_output("KernelDied", "not run: your code ended the Python process before this test")]
             else:
                 shown, whole = verdicts[grade_id]
-                if not whole.judged:
+                if not whole.judged and in_source.get(grade_id, True):
+                    review.append(f"{grade_id} ({whole.message[:160]})")
+                    cell.outputs = [error_output(
+                        "NotReChecked", f"scored 0: the grader could not re-check this test on your notebook "
+                                        f"({whole.message}), though it can on the assignment's own solutions")]
+                elif not whole.judged:
                     unchecked.append(grade_id)
                     note = f"not re-checked by the grader ({whole.message})"
                     if self.unverified == "zero":
@@ -178,6 +241,10 @@ class VerifyOutsideKernel(NbGraderPreprocessor):
                                             f"when re-run by the grader on the same inputs: {', '.join(suspicious)}")
         if slow:
             status.record(nb, "timed out", f"a tested function ran past its time limit: {', '.join(slow)}")
+        if review:
+            status.record(nb, "needs review", f"{len(review)} test(s) the grader re-checks on the assignment's own "
+                                              f"solutions could not be re-checked on this notebook, scored 0: "
+                                              f"{'; '.join(review)}")
         if unchecked:
             how = "scored 0" if self.unverified == "zero" else "scored as in the kernel"
             status.record(nb, "not re-checked", f"{how}: {', '.join(unchecked)}")
