@@ -32,8 +32,9 @@ invalidate_cache = _tool("invalidate_cache")
 vendor_assets = _tool("vendor_assets")
 
 NBGRADER_FOLDERS = ("source", "exercises", "autograded", "submitted", "feedback", "release")
-# Chapter 10 offers the released student stub for download on purpose (no solutions in it).
-PUBLISHED_ON_PURPOSE = {"exercises/conv-basics/practice.ipynb"}
+# The practice chapter offers both released student notebooks for download on purpose (no
+# solutions or hidden tests in them).
+PUBLISHED_ON_PURPOSE = {"exercises/conv-basics/practice.ipynb", "exercises/conv-layers/layers.ipynb"}
 SOLUTION_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 # The instructors' pages teach nbgrader's markers (with an example assignment of their own), so
 # the markers may appear there; the course's solution lines may not, there or anywhere.

@@ -83,11 +83,56 @@ def test_fully_connected_layers_hold_most_parameters_of_alexnet_and_vgg(shown):
     assert abs(float(g["vgg_over_resnet_text"]) - 15.47 / 4.09) < 0.06
 
 
+def autograd_keeps(layers):
+    """Bytes that autograd keeps for one 3 x 224 x 224 image in training mode, derived by hand from
+    what each backward formula of PyTorch needs (no hooks, no model): a convolution or linear layer
+    keeps its input, batch norm its input and a mean and 1/std per channel, ReLU its output, max
+    pooling its input and its int64 argmax indices. A tensor kept by two operations counts once."""
+    costs = convlab.networks.layer_costs(layers)
+    total = 4 * 3 * 224 * 224  # the image, which the first convolution needs for its weight gradient
+    for i, (layer, cost) in enumerate(zip(layers, costs)):
+        c, h, w = cost.output_shape
+        values = c * h * w
+        if layer.kind == "conv" and layer.batchnorm:
+            # batch norm's input (the conv output) and statistics; then the ReLU's output (after the
+            # residual sum for a block's last conv), except on a shortcut, which only feeds the sum
+            total += 4 * values + 2 * 4 * c + (0 if layer.shortcut else 4 * values)
+        elif layer.kind == "conv" or (layer.kind == "fc" and i != len(layers) - 1):
+            total += 4 * values  # the ReLU's output, also the next layer's input
+        elif layer.kind == "maxpool":
+            total += (4 + 8) * values  # its output (the next layer's input) and the indices
+        elif layer.kind == "avgpool":
+            total += 4 * values  # the fully connected layer's input
+    return total
+
+
+def test_what_autograd_keeps_matches_a_derivation_by_hand(shown):
+    g = shown("06_channels")
+    nets = {"alexnet": convlab.networks.alexnet(), "vgg": convlab.networks.vgg16(),
+            "resnet": convlab.networks.resnet50()}
+    kept = {key: autograd_keeps(layers) for key, layers in nets.items()}
+    for key in nets:
+        assert g[f"kept_{key}"] == f"{kept[key] / 2**20:.1f}", key
+    # the independent review measured about 82 MiB for ResNet-50 and 69 MiB for VGG-16's conv stack
+    assert 81 < kept["resnet"] / 2**20 < 83 and 69 < kept["vgg"] / 2**20 < 71
+    conv_fc_outputs = sum(c.activations for c in convlab.networks.layer_costs(nets["resnet"])) * 4
+    assert g["kept_ratio_resnet"] == f"{kept['resnet'] / conv_fc_outputs:.1f}"
+
+
 def test_pooling_claims(shown):
     g = shown("07_pooling")
     # the step-edge experiment on a 9-wide image, by hand: the response sits in column c - 1 of an
     # 8-wide map and stays in its pooling pair exactly when c - 1 is even, for c = 1..7
     assert (int(g["q5_same"]), int(g["q5_total"])) == (4, 7)
+    # global pooling of the same maps, with torch: the edge response is one column of ones wherever
+    # the edge is, so its global max and mean never change
+    def global_pools(column):
+        image = torch.zeros(1, 1, 4, 9)
+        image[..., column:] = 1
+        response = F.conv2d(image, torch.tensor([[[[-1.0, 1.0]]]]))
+        return response.amax().item(), response.mean().item()
+
+    assert int(g["global_same"]) == sum(global_pools(c) == global_pools(c + 1) for c in range(1, 8)) == 7
     # a one-pixel shift of the photograph, with torch: the pooled map changes less than the edge map
     photo = torch.from_numpy(convlab.photograph(size=256))
     sobel = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=torch.float64)
