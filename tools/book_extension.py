@@ -286,12 +286,35 @@ def report_page(app, doctree):
     if "kernelspec" not in app.env.metadata.get(docname, {}):
         how = "not a notebook"
     say(f"{_page(app, docname)}: {how} (page read in {seconds:.1f} s)")
-    # myst-nb wrote the executed notebook while parsing the page, before doctree-read
-    notebook = pathlib.Path(app.outdir).parent / EXECUTED_FOLDER / f"{docname}.ipynb"
-    if how != "not a notebook" and notebook.is_file():
-        when = "" if executed is not None else " (in the cached run)"
-        for line in build_log_lines(json.loads(notebook.read_text(encoding="utf-8"))):
-            say(f"{_page(app, docname)}: {line}{when}")
+    notebook = _cached_notebook(app.env, docname) if how != "not a notebook" else None
+    when = "" if executed is not None else " (in the cached run)"
+    for line in build_log_lines(notebook or {}):
+        say(f"{_page(app, docname)}: {line}{when}")
+
+
+def _cached_notebook(env, docname):
+    """The page's executed notebook from the execution cache, or None (not cached, not a notebook,
+    or no `build-log` cell in it).
+
+    Not the copy myst-nb writes to jupyter_execute/: for a page whose outputs come from the
+    cache, that copy has no outputs.
+    """
+    config = env.mystnb_config
+    path = str(env.doc2path(docname))
+    if config.execution_mode != "cache" or not path.endswith(".md"):
+        return None
+    text = pathlib.Path(path).read_text(encoding="utf-8")
+    if BUILD_LOG_TAG not in text:
+        return None  # (a page without such cells: no need to hash it and load its outputs)
+    reader = eval_role.read_with_value_cells(path, env.myst_config, config, text)
+    if reader is None or reader.read_fmt != eval_role.MYST_NOTEBOOK:
+        return None
+    cache = get_cache(config.execution_cache_path)
+    try:
+        record = cache.match_cache_notebook(reader.read(text))
+    except KeyError:
+        return None
+    return cache.get_cache_bundle(record.pk).nb
 
 
 def report_build(app, exception):
