@@ -44,6 +44,10 @@ cannot:
    is renamed or removed its old page (and its downloadable sources) would stay in the site, in
    the search and in the reader's bookmarks. They are deleted when the build finishes.
 9. Numbers in prose: `{eval}` roles, with values recorded in the cached run (tools/eval_role.py).
+10. Measurements for the build log, not the page: what a cell tagged `build-log` prints (tag it
+   `remove-cell` as well) goes into the log line of its page, e.g. how long the capstone's
+   network trained. The page stays the same from build to build; the log says whether the
+   text comes from this build's run or from the execution cache.
 """
 import json
 import os
@@ -71,6 +75,7 @@ from docutils import nodes
 WIDGET_JS_PREFIX = "ipywidgets_"
 WIDGET_VIEW_MIMETYPE = "application/vnd.jupyter.widget-view+json"
 EXECUTED_FOLDER = "jupyter_execute"  # myst-nb writes executed notebooks here, beside html/
+BUILD_LOG_TAG = "build-log"  # a cell whose printed text goes to the build log
 
 logger = logging.getLogger(__name__)
 
@@ -260,6 +265,19 @@ def _executed_now(app, docname):
     return None
 
 
+def build_log_lines(notebook):
+    """The lines that cells tagged `build-log` printed (stdout or stderr), in order."""
+    lines = []
+    for cell in notebook.get("cells", []):
+        if BUILD_LOG_TAG not in cell.get("metadata", {}).get("tags", []):
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                text = output.get("text", "")
+                lines += ("".join(text) if isinstance(text, list) else text).splitlines()
+    return lines
+
+
 def report_page(app, doctree):
     docname = app.env.docname
     seconds = time.time() - getattr(app, "book_page_started", time.time())
@@ -268,6 +286,35 @@ def report_page(app, doctree):
     if "kernelspec" not in app.env.metadata.get(docname, {}):
         how = "not a notebook"
     say(f"{_page(app, docname)}: {how} (page read in {seconds:.1f} s)")
+    notebook = _cached_notebook(app.env, docname) if how != "not a notebook" else None
+    when = "" if executed is not None else " (in the cached run)"
+    for line in build_log_lines(notebook or {}):
+        say(f"{_page(app, docname)}: {line}{when}")
+
+
+def _cached_notebook(env, docname):
+    """The page's executed notebook from the execution cache, or None (not cached, not a notebook,
+    or no `build-log` cell in it).
+
+    Not the copy myst-nb writes to jupyter_execute/: for a page whose outputs come from the
+    cache, that copy has no outputs.
+    """
+    config = env.mystnb_config
+    path = str(env.doc2path(docname))
+    if config.execution_mode != "cache" or not path.endswith(".md"):
+        return None
+    text = pathlib.Path(path).read_text(encoding="utf-8")
+    if BUILD_LOG_TAG not in text:
+        return None  # (a page without such cells: no need to hash it and load its outputs)
+    reader = eval_role.read_with_value_cells(path, env.myst_config, config, text)
+    if reader is None or reader.read_fmt != eval_role.MYST_NOTEBOOK:
+        return None
+    cache = get_cache(config.execution_cache_path)
+    try:
+        record = cache.match_cache_notebook(reader.read(text))
+    except KeyError:
+        return None
+    return cache.get_cache_bundle(record.pk).nb
 
 
 def report_build(app, exception):
