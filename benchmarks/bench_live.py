@@ -34,8 +34,10 @@ WARM_ROUNDS = 5
 def _explorers():
     from convlab.explore import live
 
-    # as the chapters emit them (book/02, 05, 07, 08)
+    # as the chapters emit them (book/02, 03, 04, 05, 07, 08)
     return [("cross_correlation", live.live_cross_correlation(row=1, col=0)),
+            ("kernel_on_photo", live.live_kernel_on_photo()),
+            ("learn_kernel", live.live_learn_kernel()),
             ("padding_stride", live.live_padding_stride()),
             ("pooling", live.live_pooling()),
             ("receptive_field", live.live_receptive_field())]
@@ -55,7 +57,11 @@ PLAN = r"""
       if (el.disabled) continue;
       const first = el.value;
       if (el.type === 'range') {
-        for (let v = Number(el.min); v <= Number(el.max); v++) if (String(v) !== first) plan.push([kind, input(el, String(v))]);
+        // every stop, or 12 spread over the range (the photograph's probe has 510)
+        const lo = Number(el.min), step = Number(el.step), count = Math.round((Number(el.max) - lo) / step) + 1;
+        const stops = new Set(Array.from({ length: Math.min(count, 12) }, (_, i) =>
+          String(Number((lo + step * Math.round((i * (count - 1)) / Math.max(1, Math.min(count, 12) - 1))).toFixed(6)))));
+        for (const v of stops) if (v !== first) plan.push([kind, input(el, v)]);
         plan.push([kind, input(el, first)]);
       } else if (el.type === 'number') {
         for (const v of [String(Number(first) + 1), String(Number(first) - 1), first]) plan.push([kind, input(el, v)]);
@@ -127,7 +133,7 @@ def measure(quick=False):
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(page_file.as_uri(), wait_until="load")
-            page.wait_for_function("() => document.querySelectorAll('.convlab-live[data-started]').length === 4")
+            page.wait_for_function(f"() => document.querySelectorAll('.convlab-live[data-state]').length === {len(explorers)}")
             session = page.context.new_cdp_session(page)
             # durations in the main thread's own time: other processes' load does not count
             session.send("Performance.enable", {"timeDomain": "threadTicks"})

@@ -28,7 +28,7 @@ def test_bench_quick_runs_every_benchmark_and_prints_its_tables():
     # the live explorers in Chromium, one row per explorer (when Debian's chromium is there)
     if "bench_live: no chromium" not in out:
         assert "| live explorer | changes | cold median ms | cold p95 ms |" in out
-        for kind in ("cross_correlation", "padding_stride", "pooling", "receptive_field"):
+        for kind in ("cross_correlation", "kernel_on_photo", "learn_kernel", "padding_stride", "pooling", "receptive_field"):
             assert f"| {kind} |" in out
         assert "| convlab-live.js |" in out
     assert out.rstrip().splitlines()[-1].startswith("bench --quick: 4 benchmarks in ")

@@ -742,11 +742,15 @@
     parts.controls.append(choice.wrap, el("p", { class: "cl-sub", text: S.customKernel }), entries, probeRow.wrap, probeCol.wrap);
 
     const size = Math.min(h, 300);
+    // each picture: its canvas, and the probe's outline as an element over it (moving the probe
+    // redraws no pixels)
     const picture = (caption) => {
       const canvas = el("canvas", { class: "cl-photo", role: "img", "aria-label": caption });
       canvas.style.width = `${size}px`;
-      const figure = el("figure", { class: "cl-figure" }, canvas, el("figcaption", { text: caption }));
-      return { canvas, figure, caption: figure.lastChild };
+      const probe = el("div", { class: "cl-probe", "aria-hidden": "true" });
+      const figure = el("figure", { class: "cl-figure" }, el("div", { class: "cl-over" }, canvas, probe),
+                        el("figcaption", { text: caption }));
+      return { canvas, figure, probe, caption: figure.lastChild };
     };
     const input = picture(S.photo(h, w)), fmap = picture(S.fmap(h - 2, w - 2));
     input.canvas.width = w;
@@ -756,56 +760,74 @@
     parts.views.append(input.figure, fmap.figure, kernelGrid.table, windowGrid.table);
     const stats = el("p", { class: "cl-stats" });
     parts.notes.append(el("p", { text: S.probeHelp }), stats);
-    const photoPixels = new ImageData(new Uint8ClampedArray(photo.rgba.length), w, h);
+    const photoPixels = new ImageData(w, h);
     for (let i = 0, px = photoPixels.data; i < h * w; i++) {
       const v = Math.round(photo.gray[i] * 255);
       px[4 * i] = px[4 * i + 1] = px[4 * i + 2] = v;
       px[4 * i + 3] = 255;
     }
-    const signedLut = lut(data.colormaps.signed), magnitudeLut = lut(data.colormaps.magnitude);
-    const mark = (g, r, c, kh, kw, scale) => {
-      g.lineWidth = Math.max(2, 2 * scale);
-      g.strokeStyle = "#ff7f0e";
-      g.strokeRect(c - 3 * scale, r - 3 * scale, kw + 6 * scale, kh + 6 * scale);
+    input.canvas.getContext("2d").putImageData(photoPixels, 0, 0);
+    const words = (hex) => {
+      const rgb = lut(hex), rgba = new Uint8Array(256 * 4);
+      for (let t = 0; t < 256; t++) rgba.set([rgb[3 * t], rgb[3 * t + 1], rgb[3 * t + 2], 255], 4 * t);
+      return new Uint32Array(rgba.buffer);
     };
+    const signedLut = words(data.colormaps.signed), magnitudeLut = words(data.colormaps.magnitude);
+    // the probe's outline, 3 CSS px around the cells it covers
+    const place = (probe, r, c, kh, kw, rows, cols) => {
+      const sx = size / cols, sy = (size * rows) / cols / rows;
+      probe.style.left = `${c * sx - 3}px`;
+      probe.style.top = `${r * sy - 3}px`;
+      probe.style.width = `${kw * sx + 6}px`;
+      probe.style.height = `${kh * sy + 6}px`;
+    };
+    let mapOf = null, map = null, pixels = null;  // the feature map of the kernel last drawn
 
     const update = timed(container, () => {
       const name = choice.input.value;
       const K = name === "custom" ? custom : data.kernels[name];
       const kh = K.length, kw = K[0].length;
-      const { out, oh, ow } = corr2dFlat(photo.gray, h, w, K);
+      const key = JSON.stringify(K);
+      if (key !== mapOf) {
+        // a new kernel: the map, its statistics and its pixels (a probe move reuses them)
+        mapOf = key;
+        const { out, oh, ow } = corr2dFlat(photo.gray, h, w, K);
+        let lo = Infinity, hi = -Infinity, sum = 0, kernelSum = 0;
+        for (let i = 0; i < out.length; i++) { const v = out[i]; if (v < lo) lo = v; if (v > hi) hi = v; sum += v; }
+        for (const row of K) for (const v of row) kernelSum += v;
+        // colours as the book's figures: signed maps (kernels summing to 0) on a diverging scale
+        // centred on 0, others from 0 up; the scale ends at about the 99.5th percentile of |values|
+        const signed = Math.abs(kernelSum) < 1e-9;
+        const step = Math.max(1, Math.floor(out.length / 4096)), sample = [];
+        for (let i = 0; i < out.length; i += step) sample.push(Math.abs(out[i]));
+        sample.sort((a, b) => a - b);
+        const bound = sample[Math.floor(0.995 * (sample.length - 1))] || Math.max(Math.abs(lo), Math.abs(hi)) || 1;
+        const low = signed ? -bound : Math.min(lo, 0), top = signed ? bound : (bound > low ? bound : low + 1);
+        const colours = signed ? signedLut : magnitudeLut;
+        if (!pixels || pixels.width !== ow || pixels.height !== oh) {
+          pixels = new ImageData(ow, oh);
+          fmap.canvas.width = ow;
+          fmap.canvas.height = oh;
+          fmap.canvas.style.height = `${(size * oh) / ow}px`;
+        }
+        // one 32-bit store per pixel: the colour map as RGBA words in the machine's byte order
+        const px = new Uint32Array(pixels.data.buffer), scale = 256 / (top - low);
+        for (let i = 0; i < out.length; i++) {
+          const t = ((out[i] - low) * scale) | 0;
+          px[i] = colours[t < 0 ? 0 : t > 255 ? 255 : t];
+        }
+        fmap.canvas.getContext("2d").putImageData(pixels, 0, 0);
+        map = { out, oh, ow, lo, hi, mean: sum / out.length, signed };
+      }
+      const { out, oh, ow, lo, hi, mean, signed } = map;
       // the probe stays inside the feature map (a 1 x 2 kernel's map is wider than a 3 x 3's)
       probeRow.input.max = oh - 1;
       probeCol.input.max = ow - 1;
       const r = Math.min(probeRow.value(), oh - 1), c = Math.min(probeCol.value(), ow - 1);
       probeRow.set(r);
       probeCol.set(c);
-      let lo = Infinity, hi = -Infinity, sum = 0, kernelSum = 0;
-      for (let i = 0; i < out.length; i++) { const v = out[i]; if (v < lo) lo = v; if (v > hi) hi = v; sum += v; }
-      for (const row of K) for (const v of row) kernelSum += v;
-      // colours as the book's figures: signed maps (kernels summing to 0) on a diverging scale
-      // centred on 0, others from 0 up; the scale ends at about the 99.5th percentile of |values|
-      const signed = Math.abs(kernelSum) < 1e-9;
-      const step = Math.max(1, Math.floor(out.length / 4096)), sample = [];
-      for (let i = 0; i < out.length; i += step) sample.push(Math.abs(out[i]));
-      sample.sort((a, b) => a - b);
-      const bound = sample[Math.floor(0.995 * (sample.length - 1))] || Math.max(Math.abs(lo), Math.abs(hi)) || 1;
-      const low = signed ? -bound : Math.min(lo, 0), top = signed ? bound : (bound > low ? bound : low + 1);
-      const colours = signed ? signedLut : magnitudeLut;
-      fmap.canvas.width = ow;
-      fmap.canvas.height = oh;
-      fmap.canvas.style.height = `${(size * oh) / ow}px`;
-      const pixels = new ImageData(ow, oh), px = pixels.data, span = top - low;
-      for (let i = 0; i < out.length; i++) {
-        const t = Math.max(0, Math.min(255, Math.floor(((out[i] - low) / span) * 256)));
-        px[4 * i] = colours[3 * t]; px[4 * i + 1] = colours[3 * t + 1]; px[4 * i + 2] = colours[3 * t + 2]; px[4 * i + 3] = 255;
-      }
-      const g = fmap.canvas.getContext("2d");
-      g.putImageData(pixels, 0, 0);
-      mark(g, r, c, 1, 1, ow / size);
-      const gi = input.canvas.getContext("2d");
-      gi.putImageData(photoPixels, 0, 0);
-      mark(gi, r, c, kh, kw, w / size);
+      place(fmap.probe, r, c, 1, 1, oh, ow);
+      place(input.probe, r, c, kh, kw, h, w);
       fmap.caption.textContent = S.fmap(oh, ow);
       kernelGrid.ensure(kh, kw);
       windowGrid.ensure(kh, kw);
@@ -819,7 +841,6 @@
         }
       }
       const value = out[r * ow + c];
-      const mean = sum / out.length;
       stats.textContent = S.stats(oh, ow, fmt(lo), fmt(hi), fmt(mean));
       parts.live.textContent = `Y[${r}, ${c}] = ${terms.join(" + ") || "0"} = ${fmt(value)}`;
       container.dataset.state = JSON.stringify({ kernel: name, K, row: r, col: c, value, min: lo, max: hi, mean,
