@@ -16,7 +16,7 @@ import time
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # benchmarks/ is a folder of scripts, not a package
 
-BENCHMARKS = ["bench_conv", "bench_explorers", "bench_grading"]
+BENCHMARKS = ["bench_conv", "bench_explorers", "bench_live", "bench_grading"]
 SKIPPED_WHEN_QUICK = {"bench_grading"}
 
 

@@ -32,6 +32,7 @@ MODULES = {
     "test_grading_release.py": (["e2e"], "grading-release"),
     "test_grading_collect.py": (["e2e"], "grading-collect"),
     "test_site.py": (["browser"], "browser"),
+    "test_live_explorers.py": (["book", "browser"], "live"),
     "test_grading_sandbox.py": (["e2e", "serial"], "grading-sandbox"),
     "test_grading_fairness.py": (["e2e", "serial"], "grading-fairness"),
     "test_benchmarks.py": ([], "benchmarks"),
@@ -47,9 +48,9 @@ MODULES = {
 }
 # the book-build checks in test_book_build.py that read the built site (its tool tests do not)
 SITE_FIXTURE = "site"
-ORDER = ["grading-e2e", "kit", "grading-cluster", "grading-terminal", "browser", "new-assignment", "grading-release",
-         "grading-collect", "grading-sandbox", "grading-fairness", "benchmarks", "translation", "jupyterlab", "formgrader",
-         "roundtrip"]
+ORDER = ["grading-e2e", "kit", "grading-cluster", "grading-terminal", "browser", "live", "new-assignment",
+         "grading-release", "grading-collect", "grading-sandbox", "grading-fairness", "benchmarks", "translation",
+         "jupyterlab", "formgrader", "roundtrip"]
 
 
 def pytest_configure(config):

@@ -3,7 +3,8 @@
 Each page must load without a request to another host (blocked and recorded), without a failed
 request, console error or script error; every image must load, every formula must be typeset by
 the site's own MathJax (no raw TeX left), every internal link must reach an existing page and
-anchor, and no widget control may appear (widgets need a kernel; the pages show figures).
+anchor, and no ipywidgets control may appear (widgets need a kernel; the pages show figures, and
+the live explorers' own controls, tested in tests/test_live_explorers.py).
 
 Each page must also pass an accessibility audit by axe-core (fetched from the npm registry by
 tools/vendor_assets.py, pinned and integrity-checked) with no serious or critical violation, be
@@ -84,7 +85,9 @@ async () => {
     mathErrors: Array.from(document.querySelectorAll('mjx-merror, [data-mjx-error]'))
                      .map(n => n.getAttribute('data-mjx-error') || n.textContent),
     rawTex: rawTex,
+    // the live explorers' own controls (book/_static/convlab-live.js) are not ipywidgets
     widgets: Array.from(document.querySelectorAll(widgetSelector))
+                  .filter(n => !n.closest('.convlab-live'))
                   .map(n => n.outerHTML.slice(0, 120)),
     widgetReprs: outputs.filter(n => widgetRepr.test(n.textContent))
                         .map(n => n.textContent.trim().slice(0, 120)),

@@ -48,6 +48,9 @@ cannot:
    `remove-cell` as well) goes into the log line of its page, e.g. how long the capstone's
    network trained. The page stays the same from build to build; the log says whether the
    text comes from this build's run or from the execution cache.
+11. Live explorers: a page whose body holds a live explorer's container (a cell output made by
+   convlab.explore.live) gets book/_static/convlab-live.js and its stylesheet; other pages get
+   neither (html-page-context adds them to that page only).
 """
 import json
 import os
@@ -81,6 +84,8 @@ logger = logging.getLogger(__name__)
 
 BOOK_CSS = "book.css"  # in book/_static/
 DOWNLOADS_JS = "downloads.js"  # in book/_static/: download buttons that save, a note on file:// pages
+LIVE_JS, LIVE_CSS = "convlab-live.js", "convlab-live.css"  # in book/_static/: the explorers, live in the page
+LIVE_MARKER = '<div class="convlab-live" data-kind='  # written by convlab.explore.live.LiveExplorer.to_html
 NOWRAP_MAX_CHARS = 40  # inline code up to this length never wraps; longer code may, to fit the column
 # myst-nb's hide-input toggle: its aria-label differs from the text it shows (axe: label-content-name-mismatch)
 TOGGLE_LABEL = re.compile(r'<summary aria-label="Toggle hidden content">')
@@ -164,6 +169,12 @@ def offer_notebook_download(app, pagename, templatename, context, doctree):
     target.write_text(json.dumps(notebook, indent=1) + "\n")
     # Read by sphinx-book-theme's download button (its handler runs at priority 501).
     context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def add_live_explorers(app, pagename, templatename, context, doctree):
+    if LIVE_MARKER in context.get("body", ""):
+        app.add_js_file(LIVE_JS, loading_method="defer")
+        app.add_css_file(LIVE_CSS)
 
 
 def drop_duplicate_scripts(app, pagename, templatename, context, doctree):
@@ -363,6 +374,7 @@ def setup(app):
     app.connect("doctree-read", keep_short_code_together)
     app.connect("html-page-context", name_toggles_by_their_text)
     app.connect("html-page-context", offer_notebook_download, priority=500)
+    app.connect("html-page-context", add_live_explorers)
     # Late, after every extension has added its per-page scripts (MathJax, myst-nb...).
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     app.connect("build-finished", drop_pages_of_removed_chapters)

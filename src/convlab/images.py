@@ -104,7 +104,10 @@ def photograph_rgb(size=None):
     return np.ascontiguousarray(image)
 
 
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R BT.601: grayscale = R, G, B weighted by these
+
+
 def photograph(size=None):
-    """The same photograph in grayscale (H, W), luminance weights of ITU-R BT.601."""
+    """The same photograph in grayscale (H, W), luminance weights of ITU-R BT.601 (LUMA_WEIGHTS)."""
     rgb = photograph_rgb(size)
-    return rgb @ np.array([0.299, 0.587, 0.114])
+    return rgb @ np.array(LUMA_WEIGHTS)

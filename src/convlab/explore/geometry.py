@@ -40,6 +40,11 @@ def _formulas(n, k, p, s, d, out):
     return lines
 
 
+# each control's range, shared with the website's live explorer (explore/live.py)
+PADDING_STRIDE_RANGES = {"input_size": (1, 10), "kernel_size": (1, 7), "padding": (0, 3), "stride": (1, 4),
+                         "dilation": (1, 3)}
+
+
 class PaddingStrideExplorer(Explorer):
     figsize = (7.0, 5.0)
 
@@ -101,13 +106,9 @@ def padding_stride_explorer(*, input_size=6, kernel_size=3, padding=1, stride=2,
     coordinates), `coverage` (windows reading each padded cell), `unread` (input columns no window
     reads, likewise rows), `pixels_read` (real pixels per window), `formulas`.
     """
-    controls = {
-        "input_size": int_slider("input_size", input_size, 1, 10),
-        "kernel_size": int_slider("kernel_size", kernel_size, 1, 7),
-        "padding": int_slider("padding", padding, 0, 3),
-        "stride": int_slider("stride", stride, 1, 4),
-        "dilation": int_slider("dilation", dilation, 1, 3),
-    }
+    values = {"input_size": input_size, "kernel_size": kernel_size, "padding": padding, "stride": stride,
+              "dilation": dilation}
+    controls = {name: int_slider(name, values[name], lo, hi) for name, (lo, hi) in PADDING_STRIDE_RANGES.items()}
     return PaddingStrideExplorer(controls)
 
 
@@ -122,6 +123,9 @@ PRESETS = {
     "ResNet stem + 2 convs": [(7, 2, 3, 1), (3, 2, 1, 1), (3, 1, 1, 1), (3, 1, 1, 1)],
     "dilated 3×3, d = 1, 2, 4": [(3, 1, 1, 1), (3, 1, 2, 2), (3, 1, 4, 4)],
 }
+
+# the custom stack's controls and their ranges, shared with the website's live explorer (explore/live.py)
+RECEPTIVE_FIELD_RANGES = {"layers": (1, 8), "kernel_size": (1, 7), "stride": (1, 3), "dilation": (1, 4)}
 
 
 def nested_taps(layers):
@@ -185,12 +189,10 @@ def receptive_field_explorer(*, layers=3, kernel_size=3, stride=1, dilation=1, p
     `kernel_size` (1-7), `stride` (1-3), `dilation` (1-4).
     State: `sizes` (receptive field per layer, from convlab.receptive_field), `jumps`, `layers`, `taps`.
     """
+    values = {"layers": layers, "kernel_size": kernel_size, "stride": stride, "dilation": dilation}
     controls = {
         "preset": choice("preset", preset, ["custom", *PRESETS]),
-        "layers": int_slider("layers", layers, 1, 8),
-        "kernel_size": int_slider("kernel_size", kernel_size, 1, 7),
-        "stride": int_slider("stride", stride, 1, 3),
-        "dilation": int_slider("dilation", dilation, 1, 4),
+        **{name: int_slider(name, values[name], lo, hi) for name, (lo, hi) in RECEPTIVE_FIELD_RANGES.items()},
     }
     explorer = ReceptiveFieldExplorer(controls)
     explorer.react("preset")

@@ -8,6 +8,10 @@ from ._base import Explorer, float_slider, int_slider
 
 __all__ = ["learn_kernel_explorer"]
 
+# the controls' ranges, shared with the website's live explorer (explore/live.py)
+LEARN_LR_RANGE = (0.001, 0.06, 0.001)  # min, max, step
+LEARN_RANGES = {"epochs": (0, 60), "seed": (0, 9)}
+
 
 def stable_lr_limit(X, kernel_shape):
     """The largest step size for which gradient descent on sum((X ⋆ K - Y)**2) converges: 2 / λ_max.
@@ -80,9 +84,9 @@ def learn_kernel_explorer(*, lr=0.03, epochs=10, seed=0):
     `epochs` (0-60), `seed` (0-9, the random starting kernel).
     State: `kernel`, `losses` (from convlab.learn_kernel), `output`, `diverging`, `lr_limit`.
     """
+    lo, hi, step = LEARN_LR_RANGE
     controls = {
-        "lr": float_slider("lr", lr, 0.001, 0.06, 0.001, readout_format=".3f"),
-        "epochs": int_slider("epochs", epochs, 0, 60),
-        "seed": int_slider("seed", seed, 0, 9),
+        "lr": float_slider("lr", lr, lo, hi, step, readout_format=".3f"),
+        **{name: int_slider(name, value, *LEARN_RANGES[name]) for name, value in (("epochs", epochs), ("seed", seed))},
     }
     return LearnKernelExplorer(controls)

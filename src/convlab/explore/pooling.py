@@ -8,6 +8,10 @@ from ._base import Explorer, choice, int_slider
 
 __all__ = ["pooling_explorer"]
 
+# the controls and their ranges, shared with the website's live explorer (explore/live.py)
+POOLING_MODES = ("max", "avg")
+POOLING_RANGES = {"kernel_size": (1, 4), "stride": (1, 4), "padding": (0, 2)}
+
 
 def default_pool_image():
     """A 6x6 grid of the distinct numbers 1..36 in a fixed shuffled order (no ties: one winner per max)."""
@@ -83,10 +87,9 @@ def pooling_explorer(*, mode="max", kernel_size=2, stride=2, padding=0, image=No
     check_ndim(image, "image", (2,), "a small 2-D array (H, W)")
     if image.size > 144:
         raise ValueError(f"image is meant to be small enough to read its numbers (at most 12x12), got {image.shape}")
+    values = {"kernel_size": kernel_size, "stride": stride, "padding": padding}
     controls = {
-        "mode": choice("mode", mode, ["max", "avg"], buttons=True),
-        "kernel_size": int_slider("kernel_size", kernel_size, 1, 4),
-        "stride": int_slider("stride", stride, 1, 4),
-        "padding": int_slider("padding", padding, 0, 2),
+        "mode": choice("mode", mode, list(POOLING_MODES), buttons=True),
+        **{name: int_slider(name, values[name], lo, hi) for name, (lo, hi) in POOLING_RANGES.items()},
     }
     return PoolingExplorer(image, controls)
