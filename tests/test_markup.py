@@ -177,3 +177,24 @@ def test_with_csp_allows_exactly_the_pages_own_inline_code():
 def test_with_csp_refuses_a_page_without_head():
     with pytest.raises(ValueError, match="with_csp"):
         csp.with_csp("<html><body></body></html>")
+
+
+# What templates/formgrade_csp was written against (nbgrader 0.9.6): it repeats the header block of
+# nbgrader's formgrade page (without MathJax), calls its `header` and `nav` macros, and stands in for
+# the MathJax start-up signal formgrade.js waits for. A new nbgrader must be read again.
+NBGRADER_FORMGRADE = {
+    "formgrade/index.html.j2": "7a7a2c7539d2327c381f44cd7b37aa8965716d5c5bee5e98b38abaaccb65564f",
+    "formgrade/formgrade_macros.html.j2": "5eed6cc257f4aa3ba233812d878f47b1435da3528c7dbcfb4dbf2da5b40ce30e",
+    "../static/js/formgrade.js": "53db14a9ea4a17ffbeb11ebc5e5ccd392fec01f78b6290d26fc1f86a47d96cbb",
+}
+
+
+def test_nbgrader_formgrade_page_is_the_one_formgrade_csp_was_written_for():
+    import pathlib
+
+    from convgrade.feedback import FORMGRADER_TEMPLATES
+    changed = [name for name, digest in NBGRADER_FORMGRADE.items()
+               if hashlib.sha256((pathlib.Path(FORMGRADER_TEMPLATES) / name).read_bytes()).hexdigest() != digest]
+    assert changed == [], (f"nbgrader's formgrader changed ({', '.join(changed)}): check that "
+                           "src/convgrade/templates/formgrade_csp still matches its header block, macros and "
+                           "MathJax use, run tests/test_formgrader.py, then update NBGRADER_FORMGRADE")
