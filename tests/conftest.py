@@ -31,6 +31,7 @@ MODULES = {
     "test_grading_release.py": (["e2e"], "grading-release"),
     "test_site.py": (["browser"], "browser"),
     "test_grading_sandbox.py": (["e2e", "serial"], "grading-sandbox"),
+    "test_grading_failclosed.py": (["e2e"], "grading-failclosed"),
     "test_benchmarks.py": ([], "benchmarks"),
     "test_book_claims.py": (["book"], None),
     "test_zh_edition.py": (["book"], None),
@@ -42,7 +43,7 @@ MODULES = {
 }
 # the book-build checks in test_book_build.py that read the built site (its tool tests do not)
 SITE_FIXTURE = "site"
-ORDER = ["grading-e2e", "kit", "grading-cluster", "browser", "new-assignment", "grading-release", "grading-sandbox",
+ORDER = ["grading-e2e", "grading-failclosed", "kit", "grading-cluster", "browser", "new-assignment", "grading-release", "grading-sandbox",
          "benchmarks", "translation", "jupyterlab", "roundtrip"]
 
 
