@@ -35,6 +35,7 @@ MODULES = {
     "test_live_explorers.py": (["book", "browser"], "live"),
     "test_grading_sandbox.py": (["e2e", "serial"], "grading-sandbox"),
     "test_grading_fairness.py": (["e2e", "serial"], "grading-fairness"),
+    "test_grading_failclosed.py": (["e2e"], "grading-failclosed"),
     "test_benchmarks.py": ([], "benchmarks"),
     "test_book_claims.py": (["book"], None),
     "test_zh_edition.py": (["book"], None),
@@ -48,9 +49,9 @@ MODULES = {
 }
 # the book-build checks in test_book_build.py that read the built site (its tool tests do not)
 SITE_FIXTURE = "site"
-ORDER = ["grading-e2e", "kit", "grading-cluster", "grading-terminal", "browser", "live", "new-assignment",
-         "grading-release", "grading-collect", "grading-sandbox", "grading-fairness", "benchmarks", "translation",
-         "jupyterlab", "formgrader", "roundtrip"]
+ORDER = ["grading-e2e", "grading-failclosed", "kit", "grading-cluster", "grading-terminal", "browser", "live",
+         "new-assignment", "grading-release", "grading-collect", "grading-sandbox", "grading-fairness", "benchmarks",
+         "translation", "jupyterlab", "formgrader", "roundtrip"]
 
 
 def pytest_configure(config):

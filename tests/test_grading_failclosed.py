@@ -348,3 +348,156 @@ def test_a_test_recheckable_on_the_solutions_but_not_here_scores_0_and_needs_rev
 def test_unknown_on_the_solutions_fails_closed():
     scores, flags = record("flag", {})
     assert scores == [0, 0] and "not re-checked" not in flags and "2 test(s)" in flags["needs review"]
+
+
+# ---------------------------------------------------------------- graded for real, by both paths
+
+# Both gradings run at once on a shared, busy machine: the course copies give each cell and each
+# call of a student's function more time than the course does (c.Execute.timeout, CALL_SECONDS),
+# so that a slow machine cannot turn an expected row into "timed out". Nothing else is changed.
+UID_BASE, SLOTS = 64000, 256
+# The bounds the instructors' page states for one submission at the caps (docs: "What each
+# submission may cost the grader"): the grader's own processes (nbgrader, a Dask worker), not
+# the sandboxes, which have their own limits.
+GRADER_MEMORY_BYTES = 1_500 << 20
+HIDDEN_CHECKS_LINE = "def check_corr2d_square_random(corr2d):"
+
+
+def failclosed_course(folder):
+    import grading_support
+    from demo_class import failclosed
+    grading_support.course_copy(folder, students=["full_marks"], assignments=["conv-basics"])
+    with open(folder / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.Isolation.uid_base = {UID_BASE}\nc.Isolation.slots = {SLOTS}\nc.Execute.timeout = 60\n")
+    checks = folder / "source" / "conv-basics" / "checks.py"
+    checks.write_text(checks.read_text().replace("\nFORBIDDEN_REASON", "\nCALL_SECONDS = 10\nFORBIDDEN_REASON", 1))
+    failclosed.write(folder / "submitted", folder)
+    return folder
+
+
+class PeakMemory:
+    """The largest resident size of any grader process under `pid` (sandboxes and their children left out)."""
+
+    def __init__(self, pid):
+        self.root, self.peak, self.done = psutil.Process(pid), {}, threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _graders(self):
+        stack = [self.root]
+        while stack:
+            process = stack.pop()
+            try:
+                if process.name() == "bwrap":
+                    continue
+                yield process
+                stack.extend(process.children())
+            except psutil.Error:
+                continue
+
+    def _watch(self):
+        while not self.done.wait(0.5):
+            for process in self._graders():
+                try:
+                    self.peak[process.pid] = max(self.peak.get(process.pid, 0), process.memory_info().rss)
+                except psutil.Error:
+                    pass
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+        return max(self.peak.values(), default=0)
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory):
+    import grading_support
+    grading_support.require_sandbox()
+    base = tmp_path_factory.mktemp("failclosed")
+    driver_course, plain_course = failclosed_course(base / "driver"), failclosed_course(base / "plain")
+    plain = subprocess.Popen(f"{grading_support.BIN}/nbgrader generate_assignment conv-basics --force && "
+                             f"{grading_support.BIN}/nbgrader autograde conv-basics && "
+                             f"{grading_support.BIN}/nbgrader generate_feedback conv-basics && "
+                             f"{grading_support.BIN}/nbgrader export", shell=True, cwd=plain_course,
+                             env=grading_support.ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    plain_memory = PeakMemory(plain.pid)
+    started = time.monotonic()
+    driver = subprocess.Popen([sys.executable, str(ROOT / "tools" / "grade.py"), "--course", str(driver_course)],
+                              env=grading_support.ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    driver_memory = PeakMemory(driver.pid)
+    try:
+        driver_out, driver_err = driver.communicate(timeout=3600)
+        driver_seconds = time.monotonic() - started
+        plain_log, _ = plain.communicate(timeout=3600)
+        plain_seconds = time.monotonic() - started
+    finally:
+        for process in (driver, plain):
+            if process.poll() is None:
+                process.kill()
+    return {"driver": (driver_course, driver.returncode, driver_out + driver_err, driver_seconds, driver_memory.stop()),
+            "plain": (plain_course, plain.returncode, plain_log, plain_seconds, plain_memory.stop())}
+
+
+def expected_rows():
+    from demo_class import failclosed
+    from demo_class.make_demo_class import ALL, score
+    rows = {student: (score("conv-basics", passing), state) for student, (passing, state) in failclosed.EXPECTED.items()}
+    rows["full_marks"] = (score("conv-basics", ALL), "ok")
+    return rows
+
+
+@pytest.mark.parametrize("path", ["driver", "plain"])
+def test_every_attacker_gets_exactly_the_expected_row(both, path):
+    import grading_support
+    course, returncode, log, _, _ = both[path]
+    assert returncode == 0, log[-4000:]
+    rows = grading_support.read_csv(course / "grades.csv")
+    got = {student: (float(row["score"]), row["status"]) for (student, _), row in rows.items()}
+    assert got == expected_rows(), {s: (got.get(s), rows.get((s, "conv-basics"), {}).get("details", "")[:300])
+                                    for s in expected_rows() if got.get(s) != expected_rows()[s]}
+    details = {student: row["details"] for (student, _), row in rows.items()}
+    assert "corr2d_manual_lab (the test uses the module 'corr2d'" in details["module_shadow"]
+    assert "practice.ipynb is a symbolic link" in details["symlink_notebook"]
+    assert "notes.txt (a hard link" in details["hardlink_secret"]
+    assert "helpers.py (a symbolic link)" in details["symlink_checks"]
+    assert "12041 cells" in details["many_cells"] and "characters of Markdown" in details["tex_2mb"]
+    assert "nested" in details["deep_json"]
+    feedback = (course / "feedback" / "dilated3d" / "conv-basics" / "practice.html").read_text()
+    assert "the PyTorch operator aten::slow_conv_dilated3d is not available" in feedback
+
+
+@pytest.mark.parametrize("path", ["driver", "plain"])
+def test_nothing_from_a_linked_file_reaches_the_autograded_folder_or_any_feedback_page(both, path):
+    import grading_support
+    course = both[path][0]
+    found = []
+    for folder in ("autograded", "feedback"):
+        for file in (course / folder).rglob("*"):
+            if file.is_file() and not file.is_symlink():
+                data = file.read_bytes()
+                found += [f"{file}: {what}" for what, text in (("secret", grading_support.SECRET),
+                                                               ("hidden checks", HIDDEN_CHECKS_LINE))
+                          if text.encode() in data]
+    assert found == []
+    planted = course / "submitted" / "symlink_secret" / "conv-basics"
+    assert not (course / "autograded" / "symlink_secret" / "conv-basics" / "notes.txt").exists()
+    assert not (course / "autograded" / "symlink_checks" / "conv-basics" / "helpers.py").exists()
+    # the secret and the source are untouched, whatever was moved aside
+    assert (course / ".convgrade_secret").read_text().strip() == grading_support.SECRET
+    assert os.path.lexists(planted / "notes.txt") or (planted / links.REFUSED_FOLDER / "notes.txt").is_symlink()
+
+
+def test_the_grader_stays_within_the_stated_bounds(both):
+    from demo_class import failclosed
+    import re
+    lines = {match[2]: float(match[1]) for match in re.finditer(r"(?m)^\[\s*\d+/\d+\]\s+([\d.]+) s\s+(\S+)",
+                                                                 both["driver"][2])}
+    honest = lines["full_marks"]
+    print("driver seconds per submission:", lines, "peak grader memory (MB): driver",
+          both["driver"][4] >> 20, "plain", both["plain"][4] >> 20, "total seconds: driver", round(both["driver"][3]),
+          "plain", round(both["plain"][3]))
+    for student in failclosed.EXPECTED:
+        assert lines[student] <= 3 * honest + 60, (student, lines[student], honest)
+    assert both["driver"][4] < GRADER_MEMORY_BYTES and both["plain"][4] < GRADER_MEMORY_BYTES
+    pages = list((both["plain"][0] / "feedback").rglob("*.html")) + list((both["driver"][0] / "feedback").rglob("*.html"))
+    assert pages and max(p.stat().st_size for p in pages) < 4 << 20
