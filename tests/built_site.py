@@ -4,8 +4,12 @@
 Chinese in _build/html/zh, and a root page _build/html/index.html that sends the reader to one.
 CONVLAB_SITE_DIR points the tests at another such build (its folder holding en/ and zh/).
 """
+import contextlib
+import functools
+import http.server
 import os
 import pathlib
+import threading
 
 import pytest
 
@@ -59,3 +63,21 @@ def html_pages(site):
     skip = ("_static/", "_sources/")
     return sorted(p for p in pages
                   if not p.startswith(skip) and not any(p.startswith(f"{e}/{s}") for e in EDITIONS for s in skip))
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def static_server(folder):
+    """The built site served from `folder` on 127.0.0.1, as any static host would; yields its URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

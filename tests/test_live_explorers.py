@@ -14,20 +14,18 @@ console error; axe-core finds no violation in the explorers and nothing serious 
 Needs the built site (`make book`) and Debian's chromium (see tests/test_site.py).
 """
 import functools
-import http.server
 import decimal
 import json
 import math
 import os
 import pathlib
 import re
-import threading
 
 import numpy as np
 import pytest
 
 import convlab
-from built_site import EDITIONS, ROOT, require_root
+from built_site import EDITIONS, ROOT, require_root, static_server
 from convlab.explore.geometry import nested_taps
 from convlab.explore.live import live_data_of
 from convlab.explore.pooling import max_winners
@@ -55,11 +53,6 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # --- fixtures: the site, a static server, Chromium -------------------------------------------------
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def site():
     return require_root()
@@ -67,12 +60,8 @@ def site():
 
 @pytest.fixture(scope="module")
 def server_url(site):
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with static_server(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

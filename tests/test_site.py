@@ -25,17 +25,15 @@ import functools
 import html.parser
 import importlib.util
 import json
-import http.server
 import os
 import pathlib
 import re
 import sys
-import threading
 import urllib.parse
 
 import pytest
 
-from built_site import EDITIONS, HTML_LANG, ROOT, edition_of, html_pages, require_root, site_dir
+from built_site import EDITIONS, HTML_LANG, ROOT, edition_of, html_pages, require_root, site_dir, static_server
 
 CHROMIUM = os.environ.get("CONVLAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -168,11 +166,6 @@ def _browser_unavailable(config, reason):
     pytest.skip(message)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def site():
     return require_root()
@@ -180,13 +173,8 @@ def site():
 
 @pytest.fixture(scope="module")
 def server_url(site):
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with static_server(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
