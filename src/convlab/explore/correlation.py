@@ -91,18 +91,25 @@ class CrossCorrelationExplorer(Explorer):
                 _entry_grid(entries, self.kernel_shape)]
 
 
-def cross_correlation_explorer(*, image=None, kernel=None, row=0, col=0):
-    """Slide a kernel over a small image one position at a time (default: the manual lab, 4x4 and 2x2).
-
-    Controls: `row`, `col` (the window's top-left corner) and one `k{i}{j}` per kernel entry.
-    State: `window`, `kernel`, `products`, `value` (= output[row, col]) and `output` (the whole map).
-    """
+def lab_inputs(image=None, kernel=None):
+    """(image, kernel) for the cross-correlation window, checked: the manual lab (4x4 and 2x2) by
+    default, else a 2-D image small enough to read its numbers (at most 12x12) and a 2-D kernel."""
     image = as_float_array(manual_lab_image() if image is None else image, "image")
     K = as_float_array(manual_lab_kernel() if kernel is None else kernel, "kernel")
     check_ndim(image, "image", (2,), "a small 2-D array (H, W)")
     check_ndim(K, "kernel", (2,), "a 2-D kernel (kh, kw)")
     if image.size > 144:
         raise ValueError(f"image is meant to be small enough to read its numbers (at most 12x12), got {image.shape}")
+    return image, K
+
+
+def cross_correlation_explorer(*, image=None, kernel=None, row=0, col=0):
+    """Slide a kernel over a small image one position at a time (default: the manual lab, 4x4 and 2x2).
+
+    Controls: `row`, `col` (the window's top-left corner) and one `k{i}{j}` per kernel entry.
+    State: `window`, `kernel`, `products`, `value` (= output[row, col]) and `output` (the whole map).
+    """
+    image, K = lab_inputs(image, kernel)
     return CrossCorrelationExplorer(image, K, row, col)
 
 

@@ -18,12 +18,13 @@ import re
 
 import numpy as np
 
-from .. import KERNEL_NAMES, corr2d, kernel as named_kernel, manual_lab_image, manual_lab_kernel, output_size
+from .. import KERNEL_NAMES, corr2d, kernel as named_kernel, output_size
 from .. import learn_kernel, photograph_rgb, receptive_field, stripes_image
 from .._checks import as_float_array, check_ndim
 from ..images import LUMA_WEIGHTS
 from ..plotting.images import MAGNITUDE_CMAP, SIGNED_CMAP
 from ._base import _check_range
+from .correlation import lab_inputs
 from .geometry import PADDING_STRIDE_RANGES, PRESETS, RECEPTIVE_FIELD_RANGES
 from .learning import LEARN_LR_RANGE, LEARN_RANGES, stable_lr_limit
 from .pooling import POOLING_MODES, POOLING_RANGES, default_pool_image
@@ -80,12 +81,7 @@ def live_cross_correlation(*, image=None, kernel=None, row=0, col=0):
     The page steps the window over the image, edits the kernel's entries and writes each output's
     products and sum; `output` is convlab's corr2d of the initial kernel (the page's first state).
     """
-    image = as_float_array(manual_lab_image() if image is None else image, "image")
-    K = as_float_array(manual_lab_kernel() if kernel is None else kernel, "kernel")
-    check_ndim(image, "image", (2,), "a small 2-D array (H, W)")
-    check_ndim(K, "kernel", (2,), "a 2-D kernel (kh, kw)")
-    if image.size > 144:
-        raise ValueError(f"image is meant to be small enough to read its numbers (at most 12x12), got {image.shape}")
+    image, K = lab_inputs(image, kernel)
     out = corr2d(image, K)  # raises for a kernel larger than the image
     row = _int_in("row", row, (0, out.shape[0] - 1))
     col = _int_in("col", col, (0, out.shape[1] - 1))
