@@ -199,6 +199,22 @@ def test_output_past_the_notebooks_cap_is_dropped_as_it_arrives_but_errors_stay(
     assert sum(len(o.get("text", "")) for outs in kept for o in outs) < 1_000 + 10 * 80
 
 
+def test_one_cell_flooding_past_its_own_cap_does_not_flag_the_notebook():
+    """What a cell's cap dropped holds no memory: it does not count against the notebook's cap (the
+    demo class's flood_output floods one cell with far more than the notebook's cap, and is ok)."""
+    from convgrade.execution import ResilientExecute
+    execute = ResilientExecute(max_cell_output=500, max_notebook_output=1_000, max_notebook_outputs=50)
+    execute.reset_execution_trackers()
+    execute.clear_before_next_output = False
+    execute._notebook_chars, execute._notebook_outputs, execute._notebook_cut = 0, 0, None
+    execute._cell_chars, execute._cell_cut = 0, False
+    outs = []
+    for _ in range(100):  # 10,000 characters in one cell
+        execute.output(outs, message("stream", {"name": "stdout", "text": "x" * 100}), None, 0)
+    assert execute._notebook_cut is None
+    assert sum(len(o.get("text", "")) for o in outs) < 500 + 100
+
+
 # ---------------------------------------------------------------- forbidden operators fail closed
 
 def test_pytorch_still_lists_its_operators():

@@ -205,16 +205,22 @@ class ResilientExecute(Execute):
         return reply
 
     def output(self, outs, msg, display_id, cell_index):
-        """Keep a cell's outputs only up to max_cell_output characters, as they arrive."""
+        """Keep a cell's outputs only up to max_cell_output characters, and the notebook's up to its
+        caps, as they arrive. The notebook's caps count what is kept: output a cell's own cap already
+        dropped holds no memory, so one flooding cell is cut, not the notebook flagged."""
         content = msg.get("content", {})
         size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in content.get("data", {}).values()) \
             + len(str(content.get("traceback", "")))
         self._cell_chars = getattr(self, "_cell_chars", 0) + size
-        self._notebook_chars = getattr(self, "_notebook_chars", 0) + size
-        self._notebook_outputs = getattr(self, "_notebook_outputs", 0) + 1
+        if self._cell_chars > self.max_cell_output:
+            if not getattr(self, "_cell_cut", False):
+                self._cell_cut = True
+                outs.append(new_output("stream", name="stdout",
+                                       text=f"\n... output past {self.max_cell_output} characters dropped by the grader ...\n"))
+            return None
         is_error = msg.get("msg_type", msg.get("header", {}).get("msg_type")) == "error"
-        if not is_error and (self._notebook_chars > self.max_notebook_output or
-                             self._notebook_outputs > self.max_notebook_outputs):
+        if not is_error and (getattr(self, "_notebook_chars", 0) + size > self.max_notebook_output or
+                             getattr(self, "_notebook_outputs", 0) + 1 > self.max_notebook_outputs):
             if getattr(self, "_notebook_cut", None) is None:
                 self._notebook_cut = cell_index
             if not getattr(self, "_cell_cut", False):
@@ -222,12 +228,8 @@ class ResilientExecute(Execute):
                 outs.append(new_output("stream", name="stdout",
                                        text="\n... output past the notebook's cap dropped by the grader ...\n"))
             return None
-        if self._cell_chars > self.max_cell_output:
-            if not getattr(self, "_cell_cut", False):
-                self._cell_cut = True
-                outs.append(new_output("stream", name="stdout",
-                                       text=f"\n... output past {self.max_cell_output} characters dropped by the grader ...\n"))
-            return None
+        self._notebook_chars = getattr(self, "_notebook_chars", 0) + size
+        self._notebook_outputs = getattr(self, "_notebook_outputs", 0) + 1
         return super().output(outs, msg, display_id, cell_index)
 
     def handle_comm_msg(self, outs, msg, cell_index):
