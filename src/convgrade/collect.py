@@ -45,6 +45,12 @@ from nbgrader.plugins import ExtractorPlugin, FileNameCollectorPlugin
 from nbgrader.utils import find_all_notebooks
 from traitlets import Bool, Dict, Int, Unicode
 
+from . import printable
+
+# Names a student chose (file names, entries of an upload) go into the log as they are: every log
+# line of the process is escaped once, here too when a course's configuration did not ask for it.
+printable.install()
+
 # Canvas's file names (canvas-lms lib/content_zipper.rb): the user's sortable name, lower case,
 # with everything but word characters removed; `LATE` when Canvas judged the submission late; the
 # user's id; the attachment's id; the name the student gave the file (only / \ : * ? " < > | removed).
@@ -57,11 +63,6 @@ AMBIGUOUS = re.compile(r"\d+_")
 STUDENT_ID = re.compile(r"[^\W_][\w-]*")
 # Canvas renames a re-uploaded file practice.ipynb to practice-1.ipynb, practice-2.ipynb, ...
 RESUBMITTED = re.compile(r"(?P<stem>.+)-\d+(?P<ext>\.[^.]+)")
-
-
-def shown(text):
-    """A name a student chose, fit for a terminal and a log: control characters escaped."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def ignored_because(name, inside=False):
@@ -228,10 +229,10 @@ class CanvasExtractor(ExtractorPlugin):
                            path, error)
 
     def _outer_entry(self, archive, info, path):
-        owner = self._owner(info.filename.replace("\\", "/").rsplit("/", 1)[-1], f"{path}: {shown(info.filename)}")
+        owner = self._owner(info.filename.replace("\\", "/").rsplit("/", 1)[-1], f"{path}: {info.filename}")
         if owner is None:
             return
-        where = f"{os.path.basename(path)}: {shown(info.filename)}"
+        where = f"{os.path.basename(path)}: {info.filename}"
         problem = entry_problem(info, self.max_file_bytes)
         if problem:
             self.log.warning("%s: refused %s: %s", owner["student_id"], where, problem)
@@ -242,20 +243,20 @@ class CanvasExtractor(ExtractorPlugin):
             self.log.warning("%s: refused %s: %s: %s", owner["student_id"], where, type(error).__name__, error)
 
     def _loose_file(self, path):
-        owner = self._owner(os.path.basename(path), shown(path))
+        owner = self._owner(os.path.basename(path), path)
         if owner is None:
             return
         mode = os.lstat(path).st_mode
         if not stat.S_ISREG(mode):
             self.log.warning("%s: refused %s: not a regular file (a link or a device)", owner["student_id"],
-                             shown(path))
+                             path)
             return
         if os.path.getsize(path) > self.max_file_bytes:
             self.log.warning("%s: refused %s: over the limit of %d bytes (c.CanvasExtractor.max_file_bytes)",
-                             owner["student_id"], shown(path), self.max_file_bytes)
+                             owner["student_id"], path, self.max_file_bytes)
             return
         with open(path, "rb") as handle:
-            self._upload(owner, handle.read(), shown(os.path.basename(path)))
+            self._upload(owner, handle.read(), os.path.basename(path))
 
     def _owner(self, base, where):
         """Who handed the file in, from the name the platform gave it; None (and a message) if not one of its names."""
@@ -275,7 +276,7 @@ class CanvasExtractor(ExtractorPlugin):
             return None
         student_id = self.student_ids.get(user_id, match["name"])
         if not STUDENT_ID.fullmatch(student_id):
-            self.log.warning("Skipped %s: %r is not a usable student id", where, shown(student_id))
+            self.log.warning("Skipped %s: '%s' is not a usable student id", where, student_id)
             return None
         self.users.setdefault(student_id, set()).add(user_id)
         if "late" in self.pattern.groupindex and match["late"]:
@@ -314,7 +315,7 @@ class CanvasExtractor(ExtractorPlugin):
                     return
                 read = 0  # decompressed bytes of notebooks taken from this zip: a bomb stops here
                 for info in entries:
-                    inner = f"{where} > {shown(info.filename)}"
+                    inner = f"{where} > {info.filename}"
                     problem = entry_problem(info, self.max_file_bytes)
                     if problem:
                         self.log.warning("%s: refused %s: %s", student, inner, problem)
@@ -398,6 +399,6 @@ class CanvasCollector(FileNameCollectorPlugin):
                              "'convgrade.collect.CanvasExtractor'")
         found = getattr(extractor, "collected", {}).get(os.path.realpath(submitted_file))
         if found is None:
-            self.log.warning("Skipped %s: not written by this run's extractor", shown(submitted_file))
+            self.log.warning("Skipped %s: not written by this run's extractor", submitted_file)
             return None
         return dict(found)
