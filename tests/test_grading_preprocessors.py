@@ -138,3 +138,18 @@ def test_a_recheck_that_stops_where_the_kernel_ran_on_is_a_grader_error():
     # a kernel that died later than where the re-check stopped does not excuse it either
     statuses, _ = recheck_statuses(4, gone=(2, "the re-check process ended", False))
     assert statuses == ["grader error"]
+
+
+def test_the_lines_a_student_never_sees_follow_the_configured_hidden_test_markers():
+    """The grader quotes a failing test line to the student only outside hidden regions; with a
+    course's own markers (c.ClearHiddenTests.*) the hidden lines must still be the hidden ones."""
+    from traitlets.config import Config
+
+    from convgrade.judge import hidden_lines
+    from convgrade.sanitize import hidden_markers, released_source
+    config = Config()
+    config.ClearHiddenTests.begin_test_delimeter = "SECRET START"
+    config.ClearHiddenTests.end_test_delimeter = "SECRET STOP"
+    source = "assert f(1) == 1\n### SECRET START\nassert f(2) == 4  # the hidden check\n### SECRET STOP\n"
+    assert "the hidden check" not in released_source(source, config)  # nbgrader's own removal (the oracle)
+    assert hidden_lines(source, *hidden_markers(config)) == {2, 3, 4}

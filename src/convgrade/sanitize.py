@@ -115,6 +115,12 @@ class _SourceAware:
         return order + [name for name in cells if name not in order]
 
 
+def hidden_markers(config=None):
+    """(begin, end): the hidden-test markers the course configured (c.ClearHiddenTests.*)."""
+    markers = ClearHiddenTests(enforce_metadata=False, config=config)
+    return markers.begin_test_delimeter, markers.end_test_delimeter
+
+
 def released_source(stored_source, config=None):
     """A test cell's text as students received it (nbgrader's own hidden-test removal)."""
     cell = nbformat.v4.new_code_cell(stored_source)

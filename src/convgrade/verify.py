@@ -38,7 +38,7 @@ from .execution import error_output, seed_key
 from .compare import use_test_rng
 from .judge import hidden_lines, run_test, builtins_for_tests, trusted_helpers
 from .replay import RemoteNamespace, Replay, ReplayGone
-from .sanitize import course_directory, released_source
+from .sanitize import course_directory, hidden_markers, released_source
 
 
 def is_test(cell):
@@ -99,7 +99,8 @@ def _judge(replay, full, grade_id, key, seed, content, partial_credit, config):
         raise ReplayGone(shown.message, replay.stopped)
     if visible.strip() == full.strip():
         return shown, shown
-    whole = run_test(full, grade_id, namespace("modules", hidden_rng()), seed, hidden_lines(full), partial_credit)
+    whole = run_test(full, grade_id, namespace("modules", hidden_rng()), seed,
+                     hidden_lines(full, *hidden_markers(config)), partial_credit)
     if whole.kind == "gone":
         raise ReplayGone(whole.message, replay.stopped)
     return shown, whole
